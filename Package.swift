@@ -1,0 +1,67 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "glueshim",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "glueshim", targets: ["glueshim"]),
+        .library(name: "IAMPolicy", targets: ["IAMPolicy"]),
+        .library(name: "SigV4", targets: ["SigV4"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The system CPython (Debian's libpython3-dev), linked through pkg-config.
+        .systemLibrary(
+            name: "CPython",
+            pkgConfig: "python3-embed",
+            providers: [.apt(["libpython3-dev"])]
+        ),
+        // Pure libraries: no I/O, time passed in.
+        .target(name: "IAMPolicy"),
+        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Accounts, principals, policies, buckets and credentials of a local world.
+        .target(
+            name: "World",
+            dependencies: ["IAMPolicy", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("ManagedPolicies")]
+        ),
+        // S3 objects on disk, written atomically.
+        .target(name: "ObjectStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // Swift AWS client (SigV4-signed STS and S3 calls), for the local endpoint or real AWS.
+        .target(name: "AWSClient", dependencies: ["SigV4"]),
+        // The local AWS endpoint: routing, SigV4 check, authorization, STS and S3.
+        .target(
+            name: "Endpoint",
+            dependencies: [
+                "IAMPolicy", "SigV4", "World", "ObjectStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Embedded CPython: the worker process, the /tmp sandbox, the job's Python environment.
+        .target(name: "PythonHost", dependencies: ["CPython"], resources: [.copy("python")]),
+        // Jobs, runs, logs and events, wiring every layer together.
+        .target(
+            name: "GlueRuntime",
+            dependencies: ["PythonHost", "Endpoint", "AWSClient", "World", "ObjectStore", "IAMPolicy",
+                           .product(name: "Yams", package: "Yams")]
+        ),
+        .executableTarget(
+            name: "glueshim",
+            dependencies: ["GlueRuntime", "PythonHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "PythonHostTests", dependencies: ["PythonHost"]),
+        .testTarget(name: "WorldTests", dependencies: ["World"]),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "World", "ObjectStore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
