@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "glueshim",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "glueshim", targets: ["glueshim"]),
         .library(name: "IAMPolicy", targets: ["IAMPolicy"]),
@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // The system CPython (Debian's libpython3-dev), linked through pkg-config.
@@ -28,7 +30,7 @@ let package = Package(
         // Accounts, principals, policies, buckets and credentials of a local world.
         .target(
             name: "World",
-            dependencies: ["IAMPolicy", .product(name: "Yams", package: "Yams")],
+            dependencies: ["IAMPolicy", "SigV4", .product(name: "Yams", package: "Yams")],
             resources: [.copy("ManagedPolicies")]
         ),
         // S3 objects on disk, written atomically.
@@ -40,7 +42,10 @@ let package = Package(
             name: "Endpoint",
             dependencies: [
                 "IAMPolicy", "SigV4", "World", "ObjectStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -1,0 +1,132 @@
+import Foundation
+
+/// An error as an AWS service returns it: code, HTTP status and message, rendered in the
+/// wire format of the protocol that carries it.
+public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: String
+    public var status: Int
+    public var message: String
+    /// S3 answers some errors (HEAD requests) with a status and no body.
+    public var bareStatus: Bool = false
+    /// Extra S3 error fields (`<Condition>`, `<Key>`, `<BucketName>`...).
+    public var extraFields: [(String, String)] = []
+
+    public init(code: String, status: Int, message: String, extraFields: [(String, String)] = []) {
+        self.code = code
+        self.status = status
+        self.message = message
+        self.extraFields = extraFields
+    }
+
+    public var description: String { "\(code) (\(status)): \(message)" }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.code == b.code && a.status == b.status && a.message == b.message && a.bareStatus == b.bareStatus
+    }
+    public func hash(into hasher: inout Hasher) { hasher.combine(code); hasher.combine(status); hasher.combine(message) }
+
+    public static func accessDenied(_ message: String) -> Self { Self(code: "AccessDenied", status: 403, message: message) }
+}
+
+/// The three wire formats of AWS errors.
+enum ErrorProtocol {
+    case restXML      // S3: <Error><Code>...</Code></Error>
+    case query        // STS, IAM: <ErrorResponse><Error><Type>...</Type><Code>...</Code></Error></ErrorResponse>
+    case json         // Glue: {"__type": ..., "message": ...}
+}
+
+extension AWSServiceError {
+    func response(_ proto: ErrorProtocol, requestId: String) -> EndpointResponse {
+        var headers: [(String, String)] = [("x-amz-request-id", requestId)]
+        if bareStatus { return EndpointResponse(status: status, headers: headers, body: Data()) }
+        let body: String
+        switch proto {
+        case .restXML:
+            var extra = ""
+            for (name, value) in extraFields { extra += "<\(name)>\(XML.escape(value))</\(name)>" }
+            body = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" +
+                "<Error><Code>\(XML.escape(code))</Code><Message>\(XML.escape(message))</Message>\(extra)<RequestId>\(requestId)</RequestId><HostId>\(XML.hostId(requestId))</HostId></Error>"
+            headers.append(("Content-Type", "application/xml"))
+            headers.append(("x-amz-id-2", XML.hostId(requestId)))
+        case .query:
+            let type = status >= 500 ? "Receiver" : "Sender"
+            body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>\(type)</Type>\n    <Code>\(XML.escape(code))</Code>\n    <Message>\(XML.escape(message))</Message>\n  </Error>\n  <RequestId>\(requestId)</RequestId>\n</ErrorResponse>\n"
+            headers.append(("Content-Type", "text/xml"))
+            headers.append(("x-amzn-RequestId", requestId))
+        case .json:
+            let object: [String: String] = ["__type": code, "message": message, "Message": message]
+            body = String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
+            headers.append(("Content-Type", "application/x-amz-json-1.1"))
+            headers.append(("x-amzn-RequestId", requestId))
+            headers.append(("x-amzn-ErrorType", code))
+        }
+        return EndpointResponse(status: status, headers: headers, body: Data(body.utf8))
+    }
+}
+
+/// Small XML helpers for hand-written AWS responses.
+enum XML {
+    static func escape(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\r": out += "&#13;"
+            default:
+                if c.value < 0x20 && c != "\n" && c != "\t" { out += "&#\(c.value);" } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out
+    }
+
+    static func element(_ name: String, _ value: String?) -> String {
+        guard let value else { return "" }
+        return "<\(name)>\(escape(value))</\(name)>"
+    }
+
+    /// S3's x-amz-id-2 look-alike, derived from the request id.
+    static func hostId(_ requestId: String) -> String {
+        Data((requestId + requestId).utf8).base64EncodedString()
+    }
+
+    static let iso8601: ISO8601DateFormatter = {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f
+    }()
+
+    /// `2024-06-28T10:00:00.000Z`, as S3 writes times in XML.
+    static func timestamp(_ date: Date) -> String { iso8601.string(from: date) }
+
+    /// `2024-06-28T10:00:00Z`, as STS writes them.
+    static func timestampSeconds(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date)
+    }
+
+    /// RFC 1123 (`Fri, 28 Jun 2024 10:00:00 GMT`) for HTTP headers.
+    static func httpDate(_ date: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return f.string(from: date)
+    }
+
+    static func parseHTTPDate(_ s: String) -> Date? {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "GMT")
+        for format in ["EEE, dd MMM yyyy HH:mm:ss zzz", "EEEE, dd-MMM-yy HH:mm:ss zzz", "EEE MMM d HH:mm:ss yyyy"] {
+            f.dateFormat = format
+            if let d = f.date(from: s) { return d }
+        }
+        return ISO8601DateFormatter().date(from: s)
+    }
+}

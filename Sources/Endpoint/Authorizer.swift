@@ -1,0 +1,73 @@
+import Foundation
+import IAMPolicy
+import World
+
+/// The authenticated caller of one request.
+struct Caller: Sendable {
+    var principal: PrincipalIdentity
+    var credential: IssuedCredential?
+    var sourceIP: String = "127.0.0.1"
+
+    static let anonymous = Caller(principal: PrincipalIdentity(kind: .anonymous, arn: "anonymous", account: nil), credential: nil)
+}
+
+/// The outcome of authorizing one call, with AWS's denial message already written.
+struct AuthorizationOutcome: Sendable {
+    var decision: Decision
+    var allowed: Bool { decision.isAllowed }
+    /// Why, for events: deciding statements, or AWS's reason clause.
+    var reason: String
+}
+
+/// Gathers the policies that apply to a request from the world and asks the IAM engine.
+struct Authorizer: Sendable {
+    let world: World
+
+    func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String?,
+                   resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date) -> AuthorizationOutcome {
+        var policies = identityPolicies(of: caller)
+        policies.resource = resourcePolicy
+        var context = context
+        context["aws:SourceIp"] = [caller.sourceIP]
+        context["aws:SecureTransport"] = ["false"]
+        context["aws:RequestedRegion"] = [world.region]
+        if let org = world.organization, let account = caller.principal.account, org.accounts.contains(account) {
+            context["aws:PrincipalOrgID"] = [org.id]
+        }
+        if let resourceAccount { context["aws:ResourceAccount"] = [resourceAccount] }
+        let request = AuthorizationRequest(principal: caller.principal, action: action, resource: resource,
+                                           resourceAccount: resourceAccount, context: context, now: now)
+        let decision = PolicyEvaluator.evaluate(request, policies: policies)
+        let reason: String
+        if decision.isAllowed {
+            let names = decision.statements.filter { $0.effect == .allow }.map { statement in
+                "\(statement.policyName)" + (statement.sid.map { " (\($0))" } ?? " statement \(statement.statementIndex)")
+            }
+            reason = names.isEmpty ? "allowed" : "allowed by " + names.joined(separator: "; ")
+        } else {
+            reason = decision.reason(action: action) ?? "denied"
+        }
+        return AuthorizationOutcome(decision: decision, reason: reason)
+    }
+
+    /// The identity-side policies of a caller: its role's or user's policies, boundary and session policies.
+    func identityPolicies(of caller: Caller) -> PolicySet {
+        var set = PolicySet()
+        switch caller.principal.kind {
+        case .assumedRole:
+            if let roleArn = caller.principal.roleArn, let role = world.role(arn: roleArn) {
+                set.identity = role.inlinePolicies + role.managedPolicyArns.compactMap { world.managedPolicy(arn: $0) }
+                set.permissionsBoundary = role.permissionsBoundaryArn.flatMap { world.managedPolicy(arn: $0) }
+            }
+            set.session = caller.credential?.sessionPolicies ?? []
+        case .user:
+            if let user = world.user(arn: caller.principal.arn) {
+                set.identity = user.inlinePolicies + user.managedPolicyArns.compactMap { world.managedPolicy(arn: $0) }
+                set.permissionsBoundary = user.permissionsBoundaryArn.flatMap { world.managedPolicy(arn: $0) }
+            }
+        default:
+            break
+        }
+        return set
+    }
+}

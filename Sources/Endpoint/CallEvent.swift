@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// One AWS call the endpoint answered, for `events.jsonl` and run summaries.
+public struct CallEvent: Codable, Sendable, Hashable {
+    public var time: Date
+    public var service: String
+    /// IAM action, e.g. `s3:GetObject`.
+    public var action: String
+    public var principal: String
+    public var resource: String
+    /// `allow` or `deny`.
+    public var decision: String
+    /// Why: the deciding statements for an allow, AWS's reason clause for a deny.
+    public var reason: String
+    public var status: Int
+    public var errorCode: String?
+
+    public init(time: Date, service: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil) {
+        self.time = time
+        self.service = service
+        self.action = action
+        self.principal = principal
+        self.resource = resource
+        self.decision = decision
+        self.reason = reason
+        self.status = status
+        self.errorCode = errorCode
+    }
+}
+
+/// Where the endpoint reports calls.
+public protocol EventSink: Sendable {
+    func record(_ event: CallEvent)
+}
+
+/// Appends each event as one JSON line to a file, and keeps them for the run summary.
+public final class JSONLinesEventSink: EventSink {
+    private let state: Mutex<(handle: FileHandle?, events: [CallEvent])>
+    private let encoder: JSONEncoder
+
+    public init(file: URL) {
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        state = Mutex((try? FileHandle(forWritingTo: file), []))
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, enc in
+            var c = enc.singleValueContainer()
+            try c.encode(XML.timestamp(date))
+        }
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        self.encoder = encoder
+    }
+
+    public func record(_ event: CallEvent) {
+        let line = ((try? encoder.encode(event)) ?? Data()) + Data("\n".utf8)
+        state.withLock { state in
+            state.events.append(event)
+            state.handle?.write(line)
+        }
+    }
+
+    public var events: [CallEvent] { state.withLock { $0.events } }
+}
+
+/// Keeps events in memory (tests, `serve`).
+public final class MemoryEventSink: EventSink {
+    private let stored = Mutex<[CallEvent]>([])
+    public init() {}
+    public func record(_ event: CallEvent) { stored.withLock { $0.append(event) } }
+    public var events: [CallEvent] { stored.withLock { $0 } }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// A request as the endpoint sees it once the body is read.
+struct EndpointRequest: Sendable {
+    var method: String
+    /// Path exactly as on the request line, still percent-encoded.
+    var rawPath: String
+    /// Query string without '?', still encoded.
+    var rawQuery: String
+    var headers: [(name: String, value: String)]
+    var body: Data
+    var requestId: String
+
+    func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+
+    /// Query parameters, decoded; a parameter without '=' has an empty value.
+    var queryItems: [String: String] {
+        Self.parseForm(rawQuery)
+    }
+
+    static func parseForm(_ text: String) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decode(String(parts[0]))
+            let value = parts.count > 1 ? decode(String(parts[1])) : ""
+            result[name] = value
+        }
+        return result
+    }
+
+    static func decode(_ s: String) -> String {
+        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? s
+    }
+}
+
+/// A response before it goes on the wire.
+struct EndpointResponse: Sendable {
+    var status: Int
+    var headers: [(String, String)]
+    var body: Data
+    /// For HEAD: the Content-Length to announce though no body is sent.
+    var headContentLength: Int? = nil
+}

@@ -1,0 +1,118 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import IAMPolicy
+import Logging
+import NIOCore
+import NIOPosix
+import ObjectStore
+import ServiceLifecycle
+import SigV4
+import Synchronization
+import World
+
+/// How to build an endpoint.
+public struct EndpointConfiguration: Sendable {
+    public var world: World
+    public var store: ObjectStore
+    public var credentials: CredentialStore
+    public var events: any EventSink
+    /// 0 picks a free port.
+    public var port: Int
+    /// The endpoint's clock; tests can move it.
+    public var clock: @Sendable () -> Date
+    /// Largest request body accepted.
+    public var maxBodySize: Int
+
+    public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
+                port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {
+        self.world = world
+        self.store = store
+        self.credentials = credentials
+        self.events = events
+        self.port = port
+        self.clock = clock
+        self.maxBodySize = maxBodySize
+    }
+}
+
+/// Credentials served on the container-credentials route, refreshed by whoever registers them.
+public typealias ContainerCredentialsProvider = @Sendable () async throws -> (AWSCredentials, Date)
+
+/// The local AWS endpoint: one loopback port serving STS and S3, every request SigV4-verified
+/// and authorized by the IAM engine.
+public final class LocalEndpoint: Sendable {
+    public let configuration: EndpointConfiguration
+    /// `http://127.0.0.1:PORT`
+    public let url: URL
+    public var port: Int { url.port ?? 0 }
+    private let containerCredentials = Mutex<[String: ContainerCredentialsProvider]>([:])
+    let router: ServiceRouter
+
+    init(configuration: EndpointConfiguration, port: Int) {
+        self.configuration = configuration
+        self.url = URL(string: "http://127.0.0.1:\(port)")!
+        self.router = ServiceRouter(configuration: configuration)
+    }
+
+    /// Serves container credentials at `URL/_glueshim/credentials/ID` to clients presenting `token`
+    /// (the standard `AWS_CONTAINER_CREDENTIALS_FULL_URI` / `AWS_CONTAINER_AUTHORIZATION_TOKEN` pair).
+    /// Returns the full URI.
+    public func registerContainerCredentials(token: String, provider: @escaping ContainerCredentialsProvider) -> String {
+        let id = UUID().uuidString.lowercased()
+        containerCredentials.withLock { $0[id] = provider }
+        router.containerTokens.withLock { $0[id] = token }
+        return "\(url.absoluteString)/_glueshim/credentials/\(id)"
+    }
+
+    func containerProvider(id: String) -> ContainerCredentialsProvider? {
+        containerCredentials.withLock { $0[id] }
+    }
+}
+
+/// Runs an endpoint for the duration of `body`, then shuts it down.
+public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguration, _ body: @Sendable (LocalEndpoint) async throws -> T) async throws -> T {
+    let boundPort = AsyncStream<Int>.makeStream()
+    let holder = Mutex<LocalEndpoint?>(nil)
+    var logger = Logger(label: "glueshim.endpoint")
+    logger.logLevel = .critical
+    let server = try HTTPServerBuilder.http1().buildServer(
+        configuration: ServerConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
+        eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+        logger: logger,
+        responder: { request, responseWriter, channel in
+            guard let endpoint = holder.withLock({ $0 }) else {
+                try await responseWriter.writeResponse(HTTPResponse(status: .serviceUnavailable))
+                return
+            }
+            try await endpoint.router.handle(request, responseWriter: responseWriter, channel: channel, endpoint: endpoint)
+        },
+        onServerRunning: { channel in
+            boundPort.continuation.yield(channel.localAddress?.port ?? 0)
+            boundPort.continuation.finish()
+        }
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            // A bind failure ends run() before the port is known: close the stream so the caller wakes.
+            defer { boundPort.continuation.finish() }
+            try await server.run()
+        }
+        var port = 0
+        for await p in boundPort.stream { port = p }
+        guard port > 0 else {
+            group.cancelAll()
+            throw AWSServiceError(code: "InternalError", status: 500, message: "the local endpoint could not bind 127.0.0.1:\(configuration.port)")
+        }
+        let endpoint = LocalEndpoint(configuration: configuration, port: port)
+        holder.withLock { $0 = endpoint }
+        do {
+            let result = try await body(endpoint)
+            group.cancelAll()
+            return result
+        } catch {
+            group.cancelAll()
+            throw error
+        }
+    }
+}

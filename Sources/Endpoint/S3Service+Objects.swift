@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+import ObjectStore
+import World
+
+extension S3Service {
+    // MARK: ListObjectsV2
+
+    func listObjectsV2(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        let q = request.queryItems
+        let prefix = q["prefix"] ?? ""
+        let delimiter = q["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let encodeURL = q["encoding-type"] == "url"
+        if let encoding = q["encoding-type"], encoding != "url" {
+            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
+                                            extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
+        }
+        var maxKeys = 1000
+        if let text = q["max-keys"] {
+            guard let value = Int(text), value >= 0 else {
+                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
+                                                extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
+            }
+            maxKeys = min(value, 1000)
+        }
+        var after: String? = q["start-after"]
+        if let token = q["continuation-token"] {
+            guard let data = Data(base64Encoded: token), let key = String(data: data, encoding: .utf8) else {
+                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "The continuation token provided is incorrect",
+                                                extraFields: [("ArgumentName", "continuation-token")]))
+            }
+            after = key
+        }
+        let enc: (String) -> String = { encodeURL ? Self.urlEncodeKey($0) : $0 }
+        var contents: [ObjectRecord] = []
+        var prefixes: [String] = []
+        var truncated = false
+        var lastReturned: String?
+        for record in configuration.store.list(bucket: name) {
+            if let after, !Array(after.utf8).lexicographicallyPrecedes(Array(record.key.utf8)) { continue }
+            guard record.key.hasPrefix(prefix) else { continue }
+            var commonPrefix: String?
+            if let delimiter, let range = record.key.dropFirst(prefix.count).range(of: delimiter) {
+                commonPrefix = String(record.key[..<range.upperBound])
+            }
+            if let cp = commonPrefix, prefixes.last == cp { continue }
+            if contents.count + prefixes.count >= maxKeys { truncated = true; break }
+            if let cp = commonPrefix {
+                prefixes.append(cp)
+                // Resume after every key of this prefix.
+                lastReturned = cp + "\u{10FFFF}"
+            } else {
+                contents.append(record)
+                lastReturned = record.key
+            }
+        }
+        var xml = "<ListBucketResult xmlns=\"\(Self.namespace)\"><Name>\(XML.escape(name))</Name><Prefix>\(XML.escape(enc(prefix)))</Prefix>"
+        if let token = q["continuation-token"] { xml += XML.element("ContinuationToken", token) }
+        if let startAfter = q["start-after"] { xml += XML.element("StartAfter", enc(startAfter)) }
+        xml += "<KeyCount>\(contents.count + prefixes.count)</KeyCount><MaxKeys>\(maxKeys)</MaxKeys>"
+        if let delimiter { xml += XML.element("Delimiter", enc(delimiter)) }
+        if encodeURL { xml += "<EncodingType>url</EncodingType>" }
+        xml += "<IsTruncated>\(truncated)</IsTruncated>"
+        if truncated, let lastReturned { xml += XML.element("NextContinuationToken", Data(lastReturned.utf8).base64EncodedString()) }
+        let owner = "<Owner><ID>\(Self.canonicalUserId(bucket.account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[bucket.account]?.alias ?? bucket.account))</DisplayName></Owner>"
+        for record in contents {
+            xml += "<Contents><Key>\(XML.escape(enc(record.key)))</Key><LastModified>\(XML.timestamp(record.lastModified))</LastModified>"
+            xml += "<ETag>\(XML.escape(record.etag))</ETag>"
+            if let algorithm = record.checksums.keys.sorted().first { xml += "<ChecksumAlgorithm>\(algorithm)</ChecksumAlgorithm>" }
+            xml += "<Size>\(record.size)</Size>"
+            if q["fetch-owner"] == "true" { xml += owner }
+            xml += "<StorageClass>STANDARD</StorageClass></Contents>"
+        }
+        for p in prefixes { xml += "<CommonPrefixes><Prefix>\(XML.escape(enc(p)))</Prefix></CommonPrefixes>" }
+        xml += "</ListBucketResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+
+    /// `encoding-type=url`: keys percent-encoded as S3 does (form-style, spaces as `+`, slashes kept).
+    static func urlEncodeKey(_ key: String) -> String {
+        var out = ""
+        for byte in key.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: "*"):
+                out.append(Character(Unicode.Scalar(byte)))
+            case UInt8(ascii: " "): out += "+"
+            default: out += String(format: "%%%02X", byte)
+            }
+        }
+        return out
+    }
+
+    // MARK: PutObject
+
+    static let checksumHeaders = ["crc32": "CRC32", "crc32c": "CRC32C", "sha1": "SHA1", "sha256": "SHA256", "crc64nvme": "CRC64NVME"]
+
+    func putObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if request.header("x-amz-copy-source") != nil {
+            return .failure(AWSServiceError(code: "NotImplemented", status: 501, message: "CopyObject is not served yet"))
+        }
+        if let denied = authorize(caller, action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        guard key.utf8.count <= 1024 else {
+            return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long"))
+        }
+        if let md5 = request.header("content-md5") {
+            let actual = Data(Insecure.MD5.hash(data: request.body)).base64EncodedString()
+            guard Data(base64Encoded: md5)?.count == 16 else {
+                return .failure(AWSServiceError(code: "InvalidDigest", status: 400, message: "The Content-MD5 you specified was invalid."))
+            }
+            if md5 != actual {
+                return .failure(AWSServiceError(code: "BadDigest", status: 400, message: "The Content-MD5 you specified did not match what we received."))
+            }
+        }
+        var attributes = ObjectAttributes(contentType: request.header("content-type") ?? "binary/octet-stream")
+        attributes.contentEncoding = request.header("content-encoding")
+        attributes.contentDisposition = request.header("content-disposition")
+        attributes.cacheControl = request.header("cache-control")
+        attributes.expires = request.header("expires")
+        for (name, value) in request.headers {
+            let lower = name.lowercased()
+            if lower.hasPrefix("x-amz-meta-") { attributes.metadata[String(lower.dropFirst("x-amz-meta-".count))] = value }
+            if lower.hasPrefix("x-amz-checksum-"), let algorithm = Self.checksumHeaders[String(lower.dropFirst("x-amz-checksum-".count))] {
+                attributes.checksums[algorithm] = value
+            }
+        }
+        do {
+            let record = try configuration.store.put(bucket: name, key: key, body: request.body, attributes: attributes, now: now)
+            var headers: [(String, String)] = [("ETag", record.etag)]
+            for (algorithm, value) in record.checksums { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
+            return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
+        } catch {
+            return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
+        }
+    }
+
+    // MARK: GetObject / HeadObject
+
+    func getObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date, head: Bool) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        // HeadObject is authorized as s3:GetObject, as S3 does.
+        if let denied = authorize(caller, action: "s3:GetObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        guard let record = configuration.store.record(bucket: name, key: key) else {
+            // S3 admits that a key is missing only to callers allowed to list the bucket.
+            if authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
+                return .failure(.accessDenied("Access Denied"))
+            }
+            return .failure(AWSServiceError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
+        }
+        if let failed = checkConditions(request, record: record) { return .failure(failed) }
+
+        var status = 200
+        var range: ClosedRange<Int>?
+        var headers: [(String, String)] = [
+            ("Accept-Ranges", "bytes"),
+            ("Last-Modified", XML.httpDate(record.lastModified)),
+            ("ETag", record.etag),
+            ("Content-Type", request.queryItems["response-content-type"] ?? record.contentType),
+        ]
+        if let rangeHeader = request.header("range") {
+            switch Self.parseRange(rangeHeader, size: record.size) {
+            case .none: break
+            case .unsatisfiable:
+                return .failure(AWSServiceError(code: "InvalidRange", status: 416, message: "The requested range is not satisfiable",
+                                                extraFields: [("RangeRequested", rangeHeader), ("ActualObjectSize", String(record.size))]))
+            case .range(let r):
+                range = r
+                status = 206
+                headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(record.size)"))
+            }
+        }
+        let overrides = ["response-content-encoding": "Content-Encoding", "response-content-disposition": "Content-Disposition",
+                         "response-cache-control": "Cache-Control", "response-expires": "Expires", "response-content-language": "Content-Language"]
+        let stored: [String: String?] = ["Content-Encoding": record.contentEncoding, "Content-Disposition": record.contentDisposition,
+                                         "Cache-Control": record.cacheControl, "Expires": record.expires]
+        let q = request.queryItems
+        for header in ["Content-Encoding", "Content-Disposition", "Cache-Control", "Expires", "Content-Language"] {
+            let override = overrides.first { $0.value == header }.flatMap { q[$0.key] }
+            if let value = override ?? stored[header] ?? nil { headers.append((header, value)) }
+        }
+        for (k, v) in record.metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
+        if range == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+            for (algorithm, value) in record.checksums {
+                headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
+                headers.append(("x-amz-checksum-type", "FULL_OBJECT"))
+            }
+        }
+        let length = range?.count ?? record.size
+        if head {
+            return .success(EndpointResponse(status: status, headers: headers, body: Data(), headContentLength: length))
+        }
+        do {
+            let body = try configuration.store.read(bucket: name, record: record, range: range)
+            return .success(EndpointResponse(status: status, headers: headers, body: body))
+        } catch {
+            return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
+        }
+    }
+
+    /// If-Match / If-None-Match / If-Modified-Since / If-Unmodified-Since, with S3's precedence.
+    func checkConditions(_ request: EndpointRequest, record: ObjectRecord) -> AWSServiceError? {
+        let etag = record.etag
+        func matches(_ header: String) -> Bool {
+            header.split(separator: ",").contains { tag in
+                let t = tag.trimmingCharacters(in: .whitespaces)
+                return t == "*" || t == etag || "\"\(t)\"" == etag
+            }
+        }
+        let modified = record.lastModified.timeIntervalSince1970.rounded(.down)
+        let ifMatch = request.header("if-match")
+        let ifNoneMatch = request.header("if-none-match")
+        if let ifMatch, !matches(ifMatch) {
+            return AWSServiceError(code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Match")])
+        }
+        if ifMatch == nil, let text = request.header("if-unmodified-since"), let date = XML.parseHTTPDate(text), modified > date.timeIntervalSince1970 {
+            return AWSServiceError(code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Unmodified-Since")])
+        }
+        if let ifNoneMatch, matches(ifNoneMatch) {
+            var e = AWSServiceError(code: "NotModified", status: 304, message: "Not Modified")
+            e.bareStatus = true
+            return e
+        }
+        if ifNoneMatch == nil, let text = request.header("if-modified-since"), let date = XML.parseHTTPDate(text), modified <= date.timeIntervalSince1970 {
+            var e = AWSServiceError(code: "NotModified", status: 304, message: "Not Modified")
+            e.bareStatus = true
+            return e
+        }
+        return nil
+    }
+
+    enum RangeResult { case none, unsatisfiable, range(ClosedRange<Int>) }
+
+    /// `bytes=a-b`, `bytes=a-`, `bytes=-n`; anything else (several ranges, bad syntax) is ignored as S3 does.
+    static func parseRange(_ header: String, size: Int) -> RangeResult {
+        guard header.hasPrefix("bytes=") else { return .none }
+        let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
+        guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .none }
+        let first = spec[..<dash], last = spec[spec.index(after: dash)...]
+        if first.isEmpty {
+            guard let n = Int(last) else { return .none }
+            if n == 0 || size == 0 { return .unsatisfiable }
+            return .range(max(0, size - n)...(size - 1))
+        }
+        guard let start = Int(first) else { return .none }
+        if start >= size { return .unsatisfiable }
+        if last.isEmpty { return .range(start...(size - 1)) }
+        guard let end = Int(last), end >= start else { return .none }
+        return .range(start...min(end, size - 1))
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import IAMPolicy
+import ObjectStore
+import World
+
+/// S3 on the REST-XML protocol, path-style and virtual-hosted addressing.
+struct S3Service: Sendable {
+    let configuration: EndpointConfiguration
+    let authorizer: Authorizer
+    static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+    /// Bucket and key a request addresses.
+    struct Address {
+        var bucket: String?
+        var key: String?
+    }
+
+    func address(of request: EndpointRequest) -> Address {
+        var path = request.rawPath
+        if path.hasPrefix("/") { path.removeFirst() }
+        // Virtual-hosted style: BUCKET.localhost[:port] (also BUCKET.s3.localhost).
+        if let host = request.header("host")?.split(separator: ":").first.map(String.init),
+           host.hasSuffix(".localhost") {
+            var bucket = String(host.dropLast(".localhost".count))
+            if bucket.hasSuffix(".s3") { bucket = String(bucket.dropLast(3)) }
+            if !bucket.isEmpty && bucket != "s3" {
+                let key = path.isEmpty ? nil : Self.decodePath(path)
+                return Address(bucket: bucket, key: key)
+            }
+        }
+        if path.isEmpty { return Address(bucket: nil, key: nil) }
+        guard let slash = path.firstIndex(of: "/") else { return Address(bucket: Self.decodePath(path), key: nil) }
+        let bucket = Self.decodePath(String(path[..<slash]))
+        let key = String(path[path.index(after: slash)...])
+        return Address(bucket: bucket, key: key.isEmpty ? nil : Self.decodePath(key))
+    }
+
+    static func decodePath(_ s: String) -> String { s.removingPercentEncoding ?? s }
+
+    func handle(_ request: EndpointRequest, caller: Caller, now: Date) async -> EndpointResponse {
+        let address = address(of: request)
+        let query = request.queryItems
+        let result: Result<EndpointResponse, AWSServiceError>
+        switch (request.method, address.bucket, address.key) {
+        case ("GET", nil, nil): result = listBuckets(request, caller: caller, now: now)
+        case ("HEAD", let bucket?, nil): result = headBucket(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["location"] != nil:
+            result = getBucketLocation(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["list-type"] == "2":
+            result = listObjectsV2(bucket, request, caller: caller, now: now)
+        case ("PUT", let bucket?, let key?): result = putObject(bucket, key, request, caller: caller, now: now)
+        case ("GET", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: false)
+        case ("HEAD", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: true)
+        default:
+            result = .failure(AWSServiceError(code: "NotImplemented", status: 501,
+                                              message: "A header you provided implies functionality that is not implemented", extraFields: []))
+        }
+        switch result {
+        case .success(var response):
+            response.headers.append(("x-amz-request-id", request.requestId))
+            response.headers.append(("x-amz-id-2", XML.hostId(request.requestId)))
+            return response
+        case .failure(var error):
+            if request.method == "HEAD" { error.bareStatus = true }
+            return error.response(.restXML, requestId: request.requestId)
+        }
+    }
+
+    // MARK: Authorization
+
+    /// Authorizes an S3 action and records the call. S3 tells the reason for a denial only to
+    /// callers in the bucket owner's account or organization; others get a plain `Access Denied`.
+    func authorize(_ caller: Caller, action: String, bucket: Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
+        let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
+        let context: [String: [String]] = ["s3:ResourceAccount": [bucket.account]]
+        let outcome = authorizer.authorize(caller, action: action, resource: resource, resourceAccount: bucket.account,
+                                           resourcePolicy: bucket.policy, context: context, now: now)
+        var error: AWSServiceError?
+        if !outcome.allowed {
+            let sameOrg = caller.principal.account.map { configuration.world.sameOrganization($0, bucket.account) } ?? false
+            if sameOrg, caller.principal.kind != .anonymous, let clause = outcome.decision.reason(action: action) {
+                error = .accessDenied("User: \(caller.principal.arn) is not authorized to perform: \(action) on resource: \"\(resource)\" \(clause)")
+            } else {
+                error = .accessDenied("Access Denied")
+            }
+        }
+        if record {
+            recordCall(caller, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error)
+        }
+        return error
+    }
+
+    func recordCall(_ caller: Caller, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?, status: Int = 200) {
+        configuration.events.record(CallEvent(time: now, service: "s3", action: action, principal: caller.principal.arn,
+                                              resource: resource, decision: allowed ? "allow" : "deny", reason: reason,
+                                              status: error?.status ?? status, errorCode: error?.code))
+    }
+
+    func bucket(_ name: String) -> Result<Bucket, AWSServiceError> {
+        guard let bucket = configuration.world.bucket(named: name), configuration.store.hasBucket(name) else {
+            return .failure(AWSServiceError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist", extraFields: [("BucketName", name)]))
+        }
+        return .success(bucket)
+    }
+
+    static func canonicalUserId(_ account: String) -> String {
+        SHA256.hash(data: Data("glueshim-canonical-user:\(account)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func xmlResponse(_ body: String) -> EndpointResponse {
+        EndpointResponse(status: 200, headers: [("Content-Type", "application/xml")],
+                         body: Data((#"<?xml version="1.0" encoding="UTF-8"?>"# + "\n" + body).utf8))
+    }
+
+    // MARK: Buckets
+
+    func listBuckets(_ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        guard let account = caller.principal.account, caller.principal.kind != .anonymous else {
+            return .failure(.accessDenied("Access Denied"))
+        }
+        let outcome = authorizer.authorize(caller, action: "s3:ListAllMyBuckets", resource: "*", resourceAccount: account,
+                                           resourcePolicy: nil, now: now)
+        guard outcome.allowed else {
+            let clause = outcome.decision.reason(action: "s3:ListAllMyBuckets") ?? ""
+            let error = AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: s3:ListAllMyBuckets \(clause)")
+            recordCall(caller, action: "s3:ListAllMyBuckets", resource: "*", allowed: false, reason: outcome.reason, now: now, error: error)
+            return .failure(error)
+        }
+        recordCall(caller, action: "s3:ListAllMyBuckets", resource: "*", allowed: true, reason: outcome.reason, now: now, error: nil)
+        let owned = (configuration.world.accounts[account]?.buckets.values.map { $0 } ?? [])
+            .filter { configuration.store.hasBucket($0.name) }
+            .sorted { $0.name < $1.name }
+        var xml = "<ListAllMyBucketsResult xmlns=\"\(Self.namespace)\"><Owner><ID>\(Self.canonicalUserId(account))</ID>"
+        xml += XML.element("DisplayName", configuration.world.accounts[account]?.alias ?? account) + "</Owner><Buckets>"
+        for bucket in owned {
+            xml += "<Bucket><Name>\(XML.escape(bucket.name))</Name><CreationDate>\(XML.timestamp(Self.creationDate))</CreationDate><BucketRegion>\(bucket.region)</BucketRegion></Bucket>"
+        }
+        xml += "</Buckets></ListAllMyBucketsResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+
+    /// World buckets exist from before any run; S3 needs some creation date to show.
+    static let creationDate = Date(timeIntervalSince1970: 1_719_568_800)
+
+    func headBucket(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        switch bucket(name) {
+        case .failure(let e): return .failure(e)
+        case .success(let bucket):
+            if let denied = authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+            return .success(EndpointResponse(status: 200, headers: [("x-amz-bucket-region", bucket.region)], body: Data(), headContentLength: 0))
+        }
+    }
+
+    func getBucketLocation(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        switch bucket(name) {
+        case .failure(let e): return .failure(e)
+        case .success(let bucket):
+            if let denied = authorize(caller, action: "s3:GetBucketLocation", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+            // us-east-1 is reported as an empty LocationConstraint.
+            let region = bucket.region == "us-east-1" ? "" : bucket.region
+            return .success(Self.xmlResponse("<LocationConstraint xmlns=\"\(Self.namespace)\">\(region)</LocationConstraint>"))
+        }
+    }
+}

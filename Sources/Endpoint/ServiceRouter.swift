@@ -1,0 +1,174 @@
+import Foundation
+import HTTPTypes
+import HummingbirdCore
+import IAMPolicy
+import NIOCore
+import SigV4
+import Synchronization
+import World
+
+/// Reads a request, authenticates it, and hands it to the service its credential scope names.
+final class ServiceRouter: Sendable {
+    let configuration: EndpointConfiguration
+    let containerTokens = Mutex<[String: String]>([:])
+    let sts: STSService
+    let s3: S3Service
+
+    init(configuration: EndpointConfiguration) {
+        self.configuration = configuration
+        let authorizer = Authorizer(world: configuration.world)
+        self.sts = STSService(configuration: configuration, authorizer: authorizer)
+        self.s3 = S3Service(configuration: configuration, authorizer: authorizer)
+    }
+
+    func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, endpoint: LocalEndpoint) async throws {
+        var request = request
+        let requestId = Self.newRequestId()
+        let target = request.head.path ?? "/"
+        let (rawPath, rawQuery) = Self.split(target)
+        var headers: [(name: String, value: String)] = []
+        if let authority = request.head.authority { headers.append(("host", authority)) }
+        for field in request.head.headerFields { headers.append((field.name.rawName, field.value)) }
+
+        // Clients that send `Expect: 100-continue` (botocore on every upload) wait for this
+        // before sending the body; without it each upload would stall for a second.
+        if request.head.headerFields[.expect]?.lowercased() == "100-continue" {
+            try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
+        }
+        let response: EndpointResponse
+        do {
+            let buffer = try await request.collectBody(upTo: configuration.maxBodySize)
+            let endpointRequest = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
+                                                  headers: headers, body: Data(buffer: buffer), requestId: requestId)
+            response = await route(endpointRequest, endpoint: endpoint)
+        } catch {
+            response = AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
+                .response(.restXML, requestId: requestId)
+        }
+        var head = HTTPResponse(status: .init(code: response.status))
+        for (name, value) in response.headers {
+            if let field = HTTPField.Name(name) { head.headerFields.append(HTTPField(name: field, value: value)) }
+        }
+        if let length = response.headContentLength {
+            head.headerFields[.contentLength] = String(length)
+            try await responseWriter.writeResponse(head)
+        } else {
+            head.headerFields[.contentLength] = String(response.body.count)
+            try await responseWriter.write(response: head, body: ResponseBody(byteBuffer: ByteBuffer(data: response.body)))
+        }
+    }
+
+    func route(_ request: EndpointRequest, endpoint: LocalEndpoint) async -> EndpointResponse {
+        if request.rawPath.hasPrefix("/_glueshim/credentials/") {
+            return await containerCredentials(request, endpoint: endpoint)
+        }
+        let now = configuration.clock()
+        let payloadHash = request.header("x-amz-content-sha256") ?? SigV4.hexSHA256(request.body)
+        let signed = SigV4Request(method: request.method, path: request.rawPath, query: request.rawQuery,
+                                  headers: request.headers, payloadHash: payloadHash)
+        let authorization: SigV4Authorization?
+        do {
+            authorization = try SigV4Verifier.authorization(of: signed)
+        } catch {
+            return AWSServiceError(code: error.code, status: error.httpStatus, message: error.message)
+                .response(guessProtocol(request), requestId: request.requestId)
+        }
+        guard let authorization else {
+            // Unsigned: only S3 serves anonymous callers (a bucket policy may allow "*").
+            if guessProtocol(request) == .restXML { return await s3.handle(request, caller: .anonymous, now: now) }
+            return AWSServiceError(code: "MissingAuthenticationToken", status: 403, message: "Request is missing Authentication Token")
+                .response(.query, requestId: request.requestId)
+        }
+        let service = authorization.service
+        let proto: ErrorProtocol = service == "s3" ? .restXML : (service == "glue" ? .json : .query)
+        switch authenticate(request, signed: signed, authorization: authorization, now: now) {
+        case .failure(let error):
+            return error.response(proto, requestId: request.requestId)
+        case .success(let caller):
+            switch service {
+            case "s3": return await s3.handle(request, caller: caller, now: now)
+            case "sts": return await sts.handle(request, caller: caller, now: now)
+            default:
+                return AWSServiceError(code: "InvalidAction", status: 400,
+                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts)")
+                    .response(proto, requestId: request.requestId)
+            }
+        }
+    }
+
+    /// Finds who signed the request and checks the signature, the session token and its expiry.
+    func authenticate(_ request: EndpointRequest, signed: SigV4Request, authorization: SigV4Authorization, now: Date) -> Result<Caller, AWSServiceError> {
+        let s3 = authorization.service == "s3"
+        guard let issued = configuration.credentials.lookup(accessKeyId: authorization.accessKeyId) else {
+            return .failure(s3
+                ? AWSServiceError(code: "InvalidAccessKeyId", status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
+                : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
+        }
+        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != SigV4.hexSHA256(request.body) {
+            return .failure(AWSServiceError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed."))
+        }
+        do {
+            try SigV4Verifier.verify(signed, authorization: authorization, secretAccessKey: issued.credentials.secretAccessKey, now: now)
+        } catch {
+            return .failure(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message))
+        }
+        if let token = issued.credentials.sessionToken {
+            let presented = request.header("x-amz-security-token") ?? request.queryItems["X-Amz-Security-Token"]
+            guard presented == token else {
+                return .failure(s3
+                    ? AWSServiceError(code: "InvalidToken", status: 400, message: "The provided token is malformed or otherwise invalid.")
+                    : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
+            }
+        }
+        if let expiration = issued.expiration, expiration <= now {
+            return .failure(s3
+                ? AWSServiceError(code: "ExpiredToken", status: 400, message: "The provided token has expired.")
+                : AWSServiceError(code: "ExpiredToken", status: 403, message: "The security token included in the request is expired"))
+        }
+        return .success(Caller(principal: issued.principal, credential: issued))
+    }
+
+    /// `GET /_glueshim/credentials/ID` with `Authorization: TOKEN`, answered in the container-credentials JSON shape.
+    func containerCredentials(_ request: EndpointRequest, endpoint: LocalEndpoint) async -> EndpointResponse {
+        let id = String(request.rawPath.dropFirst("/_glueshim/credentials/".count))
+        let expected = containerTokens.withLock { $0[id] }
+        guard let expected, let provider = endpoint.containerProvider(id: id), request.header("authorization") == expected else {
+            return Self.json(401, ["code": "Unauthorized", "message": "unknown credentials id or wrong authorization token"])
+        }
+        do {
+            let (credentials, expiration) = try await provider()
+            return Self.json(200, [
+                "AccessKeyId": credentials.accessKeyId,
+                "SecretAccessKey": credentials.secretAccessKey,
+                "Token": credentials.sessionToken ?? "",
+                "Expiration": XML.timestampSeconds(expiration),
+            ])
+        } catch {
+            return Self.json(500, ["code": "CredentialsUnavailable", "message": "\(error)"])
+        }
+    }
+
+    static func json(_ status: Int, _ object: [String: String]) -> EndpointResponse {
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return EndpointResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    /// Unsigned or unparsable requests: tell the protocol from the request's shape.
+    func guessProtocol(_ request: EndpointRequest) -> ErrorProtocol {
+        if request.header("x-amz-target") != nil { return .json }
+        if request.method == "POST", request.rawPath == "/",
+           request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true { return .query }
+        return .restXML
+    }
+
+    static func split(_ target: String) -> (String, String) {
+        guard let q = target.firstIndex(of: "?") else { return (target, "") }
+        return (String(target[..<q]), String(target[target.index(after: q)...]))
+    }
+
+    static func newRequestId() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let hex = Array("0123456789ABCDEF")
+        return String((0..<16).map { _ in hex[Int(generator.next(upperBound: 16 as UInt64))] })
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import IAMPolicy
+
+/// The AWS managed policies glueshim ships, by ARN (`arn:aws:iam::aws:policy/NAME`).
+public enum AWSManagedPolicies {
+    /// Every shipped policy, read once from the bundled `get-policy-version` documents.
+    public static let all: [String: NamedPolicy] = load()
+
+    public static func policy(arn: String) -> NamedPolicy? { all[arn] }
+
+    private static func load() -> [String: NamedPolicy] {
+        guard let folder = Bundle.module.url(forResource: "ManagedPolicies", withExtension: nil),
+              let files = try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+        else { return [:] }
+        var result: [String: NamedPolicy] = [:]
+        for file in files where file.pathExtension == "json" {
+            let name = file.deletingPathExtension().lastPathComponent
+            guard let data = try? Data(contentsOf: file),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let version = object["PolicyVersion"] as? [String: Any],
+                  let document = version["Document"],
+                  let json = try? JSONSerialization.data(withJSONObject: document),
+                  let policy = try? Policy.parse(String(decoding: json, as: UTF8.self))
+            else { continue }
+            // AWS publishes its service-role policies under the `service-role/` path.
+            let path = name.hasSuffix("ServiceRole") ? "service-role/" : ""
+            let arn = "arn:aws:iam::aws:policy/\(path)\(name)"
+            result[arn] = NamedPolicy(name: arn, policy: policy)
+        }
+        return result
+    }
+}

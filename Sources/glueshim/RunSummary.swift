@@ -1,0 +1,28 @@
+import Endpoint
+import Foundation
+import GlueRuntime
+
+/// The summary `glueshim run` prints after the script's output.
+enum RunSummary {
+    static func text(_ result: RunResult, cwd: String) -> String {
+        let r = result.record
+        var folder = result.folder.path
+        if folder.hasPrefix(cwd + "/") { folder = String(folder.dropFirst(cwd.count + 1)) }
+        let duration = (r.CompletedOn ?? r.StartedOn).timeIntervalSince(r.StartedOn)
+        var lines = ["", "── glueshim run \(r.Id)"]
+        lines.append("job        \(r.JobName)")
+        lines.append("state      \(r.JobRunState)" + (r.ErrorMessage.map { "  (\($0))" } ?? ""))
+        lines.append("duration   " + String(format: "%.2f s", duration))
+        lines.append("run folder \(folder)/  (tmp/, output.log, error.log, events.jsonl, run.json)")
+        let denied = result.events.filter { $0.decision == "deny" }.count
+        lines.append("AWS calls  \(result.events.count), \(denied) denied")
+        for e in result.events {
+            let mark = e.decision == "allow" ? "allow" : "DENY "
+            var line = "  \(mark) \(e.action.padding(toLength: 22, withPad: " ", startingAt: 0)) \(e.resource)"
+            line += "\n         by \(e.principal)"
+            if e.decision != "allow" { line += "\n         \(e.reason)" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
