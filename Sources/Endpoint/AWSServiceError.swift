@@ -94,20 +94,14 @@ enum XML {
         Data((requestId + requestId).utf8).base64EncodedString()
     }
 
-    static let iso8601: ISO8601DateFormatter = {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f
-    }()
-
     /// `2024-06-28T10:00:00.000Z`, as S3 writes times in XML.
-    static func timestamp(_ date: Date) -> String { iso8601.string(from: date) }
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
 
     /// `2024-06-28T10:00:00Z`, as STS writes them.
     static func timestampSeconds(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: date)
+        date.formatted(Date.ISO8601FormatStyle())
     }
 
     /// RFC 1123 (`Fri, 28 Jun 2024 10:00:00 GMT`) for HTTP headers.

@@ -40,7 +40,7 @@ public final class JSONLinesEventSink: EventSink {
     private let encoder: JSONEncoder
 
     public init(file: URL) {
-        FileManager.default.createFile(atPath: file.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         state = Mutex((try? FileHandle(forWritingTo: file), []))
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, enc in

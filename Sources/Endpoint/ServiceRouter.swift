@@ -39,7 +39,7 @@ final class ServiceRouter: Sendable {
         do {
             let buffer = try await request.collectBody(upTo: configuration.maxBodySize)
             let endpointRequest = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
-                                                  headers: headers, body: Data(buffer: buffer), requestId: requestId)
+                                                  headers: headers, body: Data(buffer.readableBytesView), requestId: requestId)
             response = await route(endpointRequest, endpoint: endpoint)
         } catch {
             response = AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
@@ -54,7 +54,7 @@ final class ServiceRouter: Sendable {
             try await responseWriter.writeResponse(head)
         } else {
             head.headerFields[.contentLength] = String(response.body.count)
-            try await responseWriter.write(response: head, body: ResponseBody(byteBuffer: ByteBuffer(data: response.body)))
+            try await responseWriter.write(response: head, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
         }
     }
 

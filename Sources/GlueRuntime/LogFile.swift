@@ -5,7 +5,7 @@ import Synchronization
 final class LogFile: Sendable {
     private let handle: Mutex<FileHandle?>
     init(_ url: URL) {
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         handle = Mutex(try? FileHandle(forWritingTo: url))
     }
     func write(_ data: Data) { handle.withLock { $0?.write(data) } }

@@ -71,11 +71,12 @@ public enum RunEngine {
         let events = JSONLinesEventSink(file: folder.appendingPathComponent("events.jsonl"))
         let configuration = EndpointConfiguration(world: world, store: store, events: events)
 
+        let timeoutMinutes = record.Timeout
         let outcome: RunOutcome
         do {
             outcome = try await withLocalEndpoint(configuration) { endpoint in
                 try await execute(source, world: world, merged: merged, endpoint: endpoint, store: store,
-                                  environment: environment, folder: folder, timeoutMinutes: record.Timeout, options: options)
+                                  environment: environment, folder: folder, timeoutMinutes: timeoutMinutes, options: options)
             }
         } catch let error as RunError {
             throw error

@@ -5,7 +5,7 @@ import GlueRuntime
 import World
 
 /// `glueshim run JOB`: run a Python shell job as Glue runs it.
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: AsyncSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Glue Python shell job locally.",
@@ -37,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run record as JSON on stdout (the script's output then goes to stderr).")
     var json = false
 
-    func run() async throws {
+    func execute() async throws {
         let source: JobSource
         do {
             source = try JobSource.load(job, role: role)
