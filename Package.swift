@@ -62,7 +62,7 @@ let package = Package(
             dependencies: ["GlueRuntime", "PythonHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost"]),
         .testTarget(name: "WorldTests", dependencies: ["World"]),
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "World", "ObjectStore"]),

@@ -5,6 +5,8 @@ import Synchronization
 public struct CallEvent: Codable, Sendable, Hashable {
     public var time: Date
     public var service: String
+    /// The API operation, e.g. `HeadObject` (authorized as `s3:GetObject`).
+    public var operation: String
     /// IAM action, e.g. `s3:GetObject`.
     public var action: String
     public var principal: String
@@ -16,9 +18,10 @@ public struct CallEvent: Codable, Sendable, Hashable {
     public var status: Int
     public var errorCode: String?
 
-    public init(time: Date, service: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil) {
+    public init(time: Date, service: String, operation: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil) {
         self.time = time
         self.service = service
+        self.operation = operation
         self.action = action
         self.principal = principal
         self.resource = resource

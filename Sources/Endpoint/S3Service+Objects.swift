@@ -9,7 +9,7 @@ extension S3Service {
     func listObjectsV2(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "ListObjectsV2", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         let q = request.queryItems
         let prefix = q["prefix"] ?? ""
         let delimiter = q["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
@@ -104,7 +104,7 @@ extension S3Service {
         if request.header("x-amz-copy-source") != nil {
             return .failure(AWSServiceError(code: "NotImplemented", status: 501, message: "CopyObject is not served yet"))
         }
-        if let denied = authorize(caller, action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "PutObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         guard key.utf8.count <= 1024 else {
             return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long"))
         }
@@ -145,10 +145,10 @@ extension S3Service {
         let bucket: Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         // HeadObject is authorized as s3:GetObject, as S3 does.
-        if let denied = authorize(caller, action: "s3:GetObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: "s3:GetObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         guard let record = configuration.store.record(bucket: name, key: key) else {
             // S3 admits that a key is missing only to callers allowed to list the bucket.
-            if authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
+            if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
             }
             return .failure(AWSServiceError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))

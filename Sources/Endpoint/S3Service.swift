@@ -71,7 +71,7 @@ struct S3Service: Sendable {
 
     /// Authorizes an S3 action and records the call. S3 tells the reason for a denial only to
     /// callers in the bucket owner's account or organization; others get a plain `Access Denied`.
-    func authorize(_ caller: Caller, action: String, bucket: Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
+    func authorize(_ caller: Caller, operation: String, action: String, bucket: Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
         let context: [String: [String]] = ["s3:ResourceAccount": [bucket.account]]
         let outcome = authorizer.authorize(caller, action: action, resource: resource, resourceAccount: bucket.account,
@@ -86,13 +86,13 @@ struct S3Service: Sendable {
             }
         }
         if record {
-            recordCall(caller, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error)
+            recordCall(caller, operation: operation, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error)
         }
         return error
     }
 
-    func recordCall(_ caller: Caller, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?, status: Int = 200) {
-        configuration.events.record(CallEvent(time: now, service: "s3", action: action, principal: caller.principal.arn,
+    func recordCall(_ caller: Caller, operation: String, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?, status: Int = 200) {
+        configuration.events.record(CallEvent(time: now, service: "s3", operation: operation, action: action, principal: caller.principal.arn,
                                               resource: resource, decision: allowed ? "allow" : "deny", reason: reason,
                                               status: error?.status ?? status, errorCode: error?.code))
     }
@@ -124,10 +124,10 @@ struct S3Service: Sendable {
         guard outcome.allowed else {
             let clause = outcome.decision.reason(action: "s3:ListAllMyBuckets") ?? ""
             let error = AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: s3:ListAllMyBuckets \(clause)")
-            recordCall(caller, action: "s3:ListAllMyBuckets", resource: "*", allowed: false, reason: outcome.reason, now: now, error: error)
+            recordCall(caller, operation: "ListBuckets", action: "s3:ListAllMyBuckets", resource: "*", allowed: false, reason: outcome.reason, now: now, error: error)
             return .failure(error)
         }
-        recordCall(caller, action: "s3:ListAllMyBuckets", resource: "*", allowed: true, reason: outcome.reason, now: now, error: nil)
+        recordCall(caller, operation: "ListBuckets", action: "s3:ListAllMyBuckets", resource: "*", allowed: true, reason: outcome.reason, now: now, error: nil)
         let owned = (configuration.world.accounts[account]?.buckets.values.map { $0 } ?? [])
             .filter { configuration.store.hasBucket($0.name) }
             .sorted { $0.name < $1.name }
@@ -147,7 +147,7 @@ struct S3Service: Sendable {
         switch bucket(name) {
         case .failure(let e): return .failure(e)
         case .success(let bucket):
-            if let denied = authorize(caller, action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+            if let denied = authorize(caller, operation: "HeadBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
             return .success(EndpointResponse(status: 200, headers: [("x-amz-bucket-region", bucket.region)], body: Data(), headContentLength: 0))
         }
     }
@@ -156,7 +156,7 @@ struct S3Service: Sendable {
         switch bucket(name) {
         case .failure(let e): return .failure(e)
         case .success(let bucket):
-            if let denied = authorize(caller, action: "s3:GetBucketLocation", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+            if let denied = authorize(caller, operation: "GetBucketLocation", action: "s3:GetBucketLocation", bucket: bucket, key: nil, now: now) { return .failure(denied) }
             // us-east-1 is reported as an empty LocationConstraint.
             let region = bucket.region == "us-east-1" ? "" : bucket.region
             return .success(Self.xmlResponse("<LocationConstraint xmlns=\"\(Self.namespace)\">\(region)</LocationConstraint>"))

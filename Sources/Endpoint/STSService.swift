@@ -33,7 +33,7 @@ struct STSService: Sendable {
     }
 
     func record(_ caller: Caller, action: String, resource: String, decision: String, reason: String, now: Date, error: AWSServiceError? = nil) {
-        configuration.events.record(CallEvent(time: now, service: "sts", action: action, principal: caller.principal.arn,
+        configuration.events.record(CallEvent(time: now, service: "sts", operation: String(action.dropFirst(4)), action: action, principal: caller.principal.arn,
                                               resource: resource, decision: decision, reason: reason,
                                               status: error?.status ?? 200, errorCode: error?.code))
     }

@@ -114,24 +114,10 @@ public enum RunEngine {
     static func seedStore(world: World, folder: URL) throws(RunError) -> ObjectStore {
         do {
             let store = try ObjectStore(root: folder)
-            for account in world.accounts.values {
-                for bucket in account.buckets.values {
-                    try store.createBucket(bucket.name)
-                    for object in bucket.objects {
-                        guard let data = FileManager.default.contents(atPath: object.file.path) else {
-                            throw RunError.input("\(world.source): cannot read \(object.file.path) for s3://\(bucket.name)/\(object.key)")
-                        }
-                        try store.put(bucket: bucket.name, key: object.key, body: data,
-                                      attributes: ObjectAttributes(contentType: object.contentType ?? "binary/octet-stream", metadata: object.metadata),
-                                      now: S3Epoch.seeded)
-                    }
-                }
-            }
+            try store.seed(from: world)
             return store
-        } catch let error as RunError {
-            throw error
         } catch {
-            throw .local("cannot prepare the run's object store: \(error)")
+            throw .input(error.description)
         }
     }
 
@@ -250,11 +236,6 @@ public enum RunEngine {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         return String((0..<count).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
     }
-}
-
-/// Dates glueshim gives objects that come from the world file.
-enum S3Epoch {
-    static let seeded = Date(timeIntervalSince1970: 1_719_568_800)
 }
 
 /// `s3://bucket/key`

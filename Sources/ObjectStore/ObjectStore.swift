@@ -46,6 +46,7 @@ public struct ObjectAttributes: Sendable, Hashable {
 /// A storage failure; the S3 layer turns it into `InternalError`.
 public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    public init(description: String) { self.description = description }
 }
 
 /// S3 objects on disk. An object is a blob file plus a JSON record; the blob is written and
