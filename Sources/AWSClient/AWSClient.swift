@@ -60,7 +60,7 @@ public struct AWSClient: Sendable {
     }
 
     /// Signs and sends one request; non-2xx answers become `AWSClientError` with the service's code and message.
-    func send(service: String, method: String, path: String, query: String, body: Data, headers: [(String, String)]) async throws(AWSClientError) -> (Data, HTTPURLResponse) {
+    public func send(service: String, method: String, path: String, query: String, body: Data, headers: [(String, String)]) async throws(AWSClientError) -> (Data, HTTPURLResponse) {
         guard var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false), let host = components.host else {
             throw AWSClientError(code: "InvalidEndpoint", message: "bad endpoint URL \(endpoint)", status: 0)
         }
