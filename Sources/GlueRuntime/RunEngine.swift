@@ -62,6 +62,10 @@ public enum RunEngine {
             throw .local(error.description)
         }
 
+        // The job's private /tmp hides whatever the host keeps under /tmp.
+        for path in [environment.sitePackages, environment.supportPath] where path.hasPrefix("/tmp/") {
+            throw .input("the job's Python environment is under /tmp (\(path)), which the job's private /tmp hides; set GLUESHIM_CACHE to a folder outside /tmp")
+        }
         let started = Date()
         var record = JobRunRecord(Id: runId, Attempt: 0, JobName: job.Name, StartedOn: started, LastModifiedOn: started,
                                   CompletedOn: nil, JobRunState: "RUNNING", Arguments: options.arguments, ErrorMessage: nil,
