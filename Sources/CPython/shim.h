@@ -1,1 +1,36 @@
+#ifndef GLUESHIM_CPYTHON_SHIM_H
+#define GLUESHIM_CPYTHON_SHIM_H
+
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+
+// Swift cannot import Python's macros or its C globals (they are not concurrency-safe),
+// so the few the host needs are wrapped here as static inline functions.
+
+static inline PyObject *glueshim_Py_None(void) { return Py_None; }
+static inline void glueshim_Py_IncRef(PyObject *o) { Py_XINCREF(o); }
+static inline void glueshim_Py_DecRef(PyObject *o) { Py_XDECREF(o); }
+static inline int glueshim_Py_file_input(void) { return Py_file_input; }
+
+// The /tmp sandbox. unshare(2) is declared only with _GNU_SOURCE and mount(2) in <sys/mount.h>;
+// including those headers here clashes with Swift's own Glibc module (different struct layouts under
+// pyconfig.h's feature macros), so the two calls are declared directly and the constants spelled out
+// (values from <linux/sched.h> and <linux/mount.h>, part of the kernel ABI).
+extern int unshare(int flags);
+extern int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const void *data);
+
+static inline int glueshim_unshare_mount_ns(int with_user_ns) {
+    const int clone_newns = 0x00020000, clone_newuser = 0x10000000;
+    return unshare(clone_newns | (with_user_ns ? clone_newuser : 0));
+}
+static inline int glueshim_make_root_private(void) {
+    const unsigned long ms_rec = 16384, ms_private = 1UL << 18;
+    return mount(NULL, "/", NULL, ms_rec | ms_private, NULL);
+}
+static inline int glueshim_bind_mount(const char *source, const char *target) {
+    const unsigned long ms_bind = 4096, ms_rec = 16384;
+    return mount(source, target, NULL, ms_bind | ms_rec, NULL);
+}
+
+#endif

@@ -1,0 +1,1 @@
+"""glueshim's minimal awsglue: what a Glue Python shell script can import without Spark."""

@@ -1,0 +1,201 @@
+/// Decides requests the way AWS's enforcement code does (IAM User Guide, "Policy
+/// evaluation logic" and "Cross-account policy evaluation logic").
+public enum PolicyEvaluator {
+    public static func evaluate(_ request: AuthorizationRequest, policies: PolicySet) -> Decision {
+        var run = EvaluationRun(request: request, policies: policies)
+        return run.decide()
+    }
+}
+
+/// What one set of policies of one type says about the request.
+struct Findings {
+    var allows: [MatchedStatement] = []
+    var denies: [MatchedStatement] = []
+    /// Strongest principal grant among the applying Allow statements (resource policies).
+    var grant: PrincipalGrant?
+    var policyCount = 0
+
+    var allowed: Bool { !allows.isEmpty }
+}
+
+private struct EvaluationRun {
+    let request: AuthorizationRequest
+    let policies: PolicySet
+    let matcher: StatementMatcher
+    var lines: [String] = []
+
+    init(request: AuthorizationRequest, policies: PolicySet) {
+        self.request = request
+        self.policies = policies
+        let caller = request.principal
+        let hasBoundary = policies.permissionsBoundary != nil && caller.isIAMPrincipal && caller.kind != .root
+        matcher = StatementMatcher(request: request, context: RequestContext(request), callerHasBoundary: hasBoundary)
+    }
+
+    private var caller: PrincipalIdentity { request.principal }
+    private var action: String { request.action }
+
+    /// Identity policies, boundaries and session policies govern IAM users and sessions;
+    /// the root user has none and services and anonymous callers are not IAM identities.
+    private var hasIdentityPolicies: Bool { caller.isIAMPrincipal && caller.kind != .root }
+
+    func scan(_ named: [NamedPolicy], _ type: PolicyType) -> Findings {
+        var f = Findings(policyCount: named.count)
+        for p in named {
+            for (i, s) in p.policy.statements.enumerated() {
+                guard let grant = matcher.applies(s, in: p.policy, type: type) else { continue }
+                let m = MatchedStatement(policyName: p.name, policyType: type, statementIndex: i, sid: s.sid, effect: s.effect)
+                switch s.effect {
+                case .deny: f.denies.append(m)
+                case .allow:
+                    f.allows.append(m)
+                    if f.grant == nil || grant > f.grant! { f.grant = grant }
+                }
+            }
+        }
+        return f
+    }
+
+    mutating func decide() -> Decision {
+        let resourceAccount = request.resourceAccount ?? caller.account
+        let crossAccount = caller.account != nil && resourceAccount != nil && caller.account != resourceAccount
+        lines.append("request: \(caller.arn) calls \(action) on \(request.resource)"
+            + (crossAccount ? " (cross-account: principal account \(caller.account!), resource account \(resourceAccount!))" : ""))
+
+        let rcpLevels = policies.rcps.map { scan($0, .rcp) }
+        let scpLevels = caller.isIAMPrincipal ? policies.scps.map { scan($0, .scp) } : []
+        let resource = scan(policies.resource.map { [$0] } ?? [], .resource)
+        let identity = hasIdentityPolicies ? scan(policies.identity, .identity) : Findings()
+        let boundary = hasIdentityPolicies ? policies.permissionsBoundary.map { scan([$0], .permissionsBoundary) } : nil
+        let session = hasIdentityPolicies && !policies.session.isEmpty ? scan(policies.session, .session) : nil
+
+        // 1. An applicable Deny anywhere decides, whatever allows exist.
+        let denyOrder: [(PolicyType, [Findings])] = [
+            (.rcp, rcpLevels), (.scp, scpLevels), (.resource, [resource]), (.identity, [identity]),
+            (.permissionsBoundary, boundary.map { [$0] } ?? []), (.session, session.map { [$0] } ?? []),
+        ]
+        let allDenies = denyOrder.flatMap { $0.1.flatMap(\.denies) }
+        if let first = allDenies.first {
+            for d in allDenies { lines.append("explicit deny: \(d.label)") }
+            return finish(.explicitDeny, first.policyType, allDenies)
+        }
+        lines.append("explicit deny: none of the applicable statements denies")
+
+        // 2-3. Organization guardrails: every level must allow.
+        if let failed = checkLevels(rcpLevels, .rcp) { return failed }
+        if policies.scps.isEmpty || !caller.isIAMPrincipal {
+            lines.append("service control policies: " + (caller.isIAMPrincipal ? "none apply (not in an organization)" : "do not apply to this caller"))
+        } else if let failed = checkLevels(scpLevels, .scp) {
+            return failed
+        }
+
+        // 4-7. Resource-based policy, identity-based policies, boundary, session policies.
+        describe(resource, .resource, attached: policies.resource != nil)
+        if hasIdentityPolicies {
+            describe(identity, .identity, attached: !policies.identity.isEmpty)
+            if let boundary { describe(boundary, .permissionsBoundary, attached: true) }
+            if let session { describe(session, .session, attached: true) }
+        } else if caller.kind == .root {
+            lines.append("identity-based: the root user has full access in its own account")
+        }
+
+        let limitsFailure: PolicyType? = {
+            if let boundary, !boundary.allowed { return .permissionsBoundary }
+            if let session, !session.allowed { return .session }
+            // A federated user session without a session policy has no permissions of its own.
+            if session == nil, caller.kind == .federatedUser { return .session }
+            return nil
+        }()
+        let identityFailure: PolicyType? = {
+            if caller.kind == .root { return nil }
+            if !hasIdentityPolicies || !identity.allowed { return .identity }
+            return limitsFailure
+        }()
+        let identitySide = identity.allows + (boundary?.allows ?? []) + (session?.allows ?? [])
+        let guardrails = rcpLevels.flatMap(\.allows) + scpLevels.flatMap(\.allows)
+
+        if !caller.isIAMPrincipal {
+            // Services and anonymous callers have only what the resource policy grants.
+            guard resource.allowed else { return finish(.implicitDeny, .resource, []) }
+            lines.append("resource-based policy grants \(caller.kind == .service ? "the service" : "anonymous access")")
+            return finish(.allow, nil, resource.allows + guardrails)
+        }
+
+        if crossAccount {
+            // Both sides must allow: the caller's account and the resource owner's.
+            lines.append("cross-account: both an identity-side allow and a resource-based allow are required")
+            if let f = identityFailure { return finish(.implicitDeny, f, []) }
+            guard resource.allowed else { return finish(.implicitDeny, .resource, []) }
+            return finish(.allow, nil, identitySide + resource.allows + guardrails)
+        }
+
+        let resourceRequired = policies.resourcePolicyRequired ?? inferResourceRequired()
+        if resource.allowed, let grant = resource.grant {
+            if caller.kind == .root { return finish(.allow, nil, resource.allows + guardrails) }
+            switch grant {
+            case .exact:
+                lines.append("same account: the resource-based policy names this caller exactly, which is enough on its own")
+                return finish(.allow, nil, resource.allows + guardrails)
+            case .roleOrEveryone:
+                lines.append("same account: the resource-based policy names the role (or everyone), standing in for identity-based policies; boundary and session policies still limit")
+                if let f = limitsFailure { return finish(.implicitDeny, f, []) }
+                return finish(.allow, nil, resource.allows + (boundary?.allows ?? []) + (session?.allows ?? []) + guardrails)
+            case .account:
+                lines.append("same account: the resource-based policy names the account, so an identity-based policy must also allow")
+                if let f = identityFailure { return finish(.implicitDeny, f, []) }
+                return finish(.allow, nil, identitySide + resource.allows + guardrails)
+            }
+        }
+        if resourceRequired {
+            lines.append("the resource-based policy must allow this action (role trust policy or key policy)")
+            return finish(.implicitDeny, .resource, [])
+        }
+        if caller.kind == .root { return finish(.allow, nil, guardrails) }
+        if let f = identityFailure { return finish(.implicitDeny, f, []) }
+        return finish(.allow, nil, identitySide + guardrails)
+    }
+
+    /// Trust policies always have to allow AssumeRole, and key policies always have to
+    /// allow KMS use, even within one account.
+    private func inferResourceRequired() -> Bool {
+        let a = action.lowercased()
+        return a.hasPrefix("sts:assumerole") || (a.hasPrefix("kms:") && policies.resource != nil)
+    }
+
+    private mutating func checkLevels(_ levels: [Findings], _ type: PolicyType) -> Decision? {
+        if levels.isEmpty {
+            if type == .rcp { lines.append("resource control policies: none apply") }
+            return nil
+        }
+        for (i, level) in levels.enumerated() {
+            if level.allowed {
+                lines.append("\(type.displayName) level \(i): allowed by \(level.allows[0].label)")
+            } else {
+                lines.append("\(type.displayName) level \(i): no statement allows \(action)")
+                return finish(.implicitDeny, type, [])
+            }
+        }
+        return nil
+    }
+
+    private mutating func describe(_ f: Findings, _ type: PolicyType, attached: Bool) {
+        if !attached {
+            lines.append("\(type.displayName): none attached")
+        } else if f.allowed {
+            lines.append("\(type.displayName): allowed by " + f.allows.map(\.label).joined(separator: ", "))
+        } else {
+            lines.append("\(type.displayName): no statement allows \(action) (\(f.policyCount) polic\(f.policyCount == 1 ? "y" : "ies") checked)")
+        }
+    }
+
+    private mutating func finish(_ outcome: Decision.Outcome, _ deniedBy: PolicyType?, _ statements: [MatchedStatement]) -> Decision {
+        var d = Decision(outcome: outcome, deniedBy: deniedBy, statements: statements)
+        switch outcome {
+        case .allow: lines.append("decision: allow")
+        case .explicitDeny, .implicitDeny:
+            lines.append("decision: \(outcome == .explicitDeny ? "explicit" : "implicit") deny " + (d.reason(action: action) ?? ""))
+        }
+        d.explanation = lines
+        return d
+    }
+}

@@ -1,0 +1,66 @@
+/// A policy together with the name it is reported under.
+public struct NamedPolicy: Sendable, Hashable {
+    /// e.g. "arn:aws:iam::aws:policy/AmazonS3FullAccess", "bucket policy of my-bucket".
+    public var name: String
+    public var policy: Policy
+
+    public init(name: String, policy: Policy) {
+        self.name = name
+        self.policy = policy
+    }
+}
+
+/// The kinds of policy AWS evaluates, as named in decisions and denial messages.
+public enum PolicyType: String, Sendable, Hashable {
+    case identity, resource, permissionsBoundary, session, scp, rcp
+
+    /// The noun AWS uses in AccessDenied messages.
+    public var displayName: String {
+        switch self {
+        case .identity: "identity-based policy"
+        case .resource: "resource-based policy"
+        case .permissionsBoundary: "permissions boundary"
+        case .session: "session policy"
+        case .scp: "service control policy"
+        case .rcp: "resource control policy"
+        }
+    }
+
+    var article: String { self == .identity ? "an" : "a" }
+}
+
+/// All the policies that apply to one request.
+public struct PolicySet: Sendable {
+    /// The principal's attached, inline and group policies.
+    public var identity: [NamedPolicy]
+    /// A bucket policy, or a role's trust policy for sts:AssumeRole.
+    public var resource: NamedPolicy?
+    public var permissionsBoundary: NamedPolicy?
+    /// Session policies passed when the session was created.
+    public var session: [NamedPolicy]
+    /// One array per organization level, root first; empty means no organization.
+    public var scps: [[NamedPolicy]]
+    /// Like `scps`, for the resource owner's organization.
+    public var rcps: [[NamedPolicy]]
+    /// Whether the resource policy must allow even within one account. nil infers it:
+    /// role trust policies (sts:AssumeRole*) and KMS key policies must always allow.
+    public var resourcePolicyRequired: Bool?
+
+    public init(
+        identity: [NamedPolicy] = [],
+        resource: NamedPolicy? = nil,
+        permissionsBoundary: NamedPolicy? = nil,
+        session: [NamedPolicy] = [],
+        scps: [[NamedPolicy]] = [],
+        rcps: [[NamedPolicy]] = [],
+        resourcePolicyRequired: Bool? = nil
+    ) {
+        self.identity = identity
+        self.resource = resource
+        self.permissionsBoundary = permissionsBoundary
+        self.session = session
+        self.scps = scps
+        self.rcps = rcps
+        self.resourcePolicyRequired = resourcePolicyRequired
+    }
+}

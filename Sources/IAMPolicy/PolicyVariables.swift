@@ -1,0 +1,60 @@
+/// Substitution of `${...}` policy variables in Resource and Condition values.
+enum PolicyVariables {
+    /// The value as a pattern: the policy's own `*` and `?` stay wildcards, while text
+    /// produced by a variable (including `${*}`, `${?}`, `${$}`) is literal. nil when a
+    /// variable has no value in the request and no default, which makes the value match
+    /// nothing. Documents older than 2012-10-17 get no substitution at all.
+    static func resolve(_ text: String, context: RequestContext, enabled: Bool) -> GlobPattern? {
+        guard enabled, text.contains("${") else { return GlobPattern(wildcards: text) }
+        var result = GlobPattern(tokens: [])
+        var rest = Substring(text)
+        while let open = rest.range(of: "${") {
+            result = result + GlobPattern(wildcards: String(rest[..<open.lowerBound]))
+            let afterOpen = rest[open.upperBound...]
+            guard let close = afterOpen.firstIndex(of: "}") else {
+                // No closing brace: not a variable, keep the text as written.
+                result = result + GlobPattern(wildcards: String(rest[open.lowerBound...]))
+                return result
+            }
+            guard let value = lookup(String(afterOpen[..<close]), context: context) else { return nil }
+            result = result + GlobPattern(literal: value)
+            rest = afterOpen[afterOpen.index(after: close)...]
+        }
+        return result + GlobPattern(wildcards: String(rest))
+    }
+
+    /// Resolves the inside of `${...}`: a special character, a context key, or
+    /// `key, 'default'`.
+    private static func lookup(_ body: String, context: RequestContext) -> String? {
+        switch body {
+        case "*", "?", "$": return body
+        default: break
+        }
+        var name = body
+        var fallback: String?
+        if let comma = body.firstIndex(of: ",") {
+            name = String(body[..<comma])
+            let tail = body[body.index(after: comma)...].trimmingWhitespace()
+            if tail.count >= 2, tail.first == "'", tail.last == "'" {
+                fallback = String(tail.dropFirst().dropLast())
+            } else {
+                return nil
+            }
+        }
+        name = String(Substring(name).trimmingWhitespace())
+        if let values = context.values(for: name) {
+            // A multivalued key has no single value to substitute.
+            return values.count == 1 ? values[0] : nil
+        }
+        return fallback
+    }
+}
+
+extension Substring {
+    func trimmingWhitespace() -> Substring {
+        var s = self
+        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
+        while let l = s.last, l.isWhitespace { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,148 @@
+/// IAM wildcard matching (`*`, `?`), ARN matching segment by segment.
+public enum Wildcard {
+    /// Glob match over the whole string: `*` is any run of characters (including none),
+    /// `?` exactly one.
+    public static func matches(_ pattern: String, _ value: String, caseInsensitive: Bool) -> Bool {
+        match(GlobPattern(wildcards: pattern), value, caseInsensitive: caseInsensitive)
+    }
+
+    /// ARN matching as IAM does for Resource and ArnLike: the five colon-separated
+    /// prefix segments are matched one by one (a `*` there never spans a `:`), and the
+    /// resource part, which may itself contain colons, is matched as a whole.
+    public static func matchesARN(_ pattern: String, _ arn: String) -> Bool {
+        matchARN(GlobPattern(wildcards: pattern), arn)
+    }
+
+    static func match(_ pattern: GlobPattern, _ value: String, caseInsensitive: Bool) -> Bool {
+        let v: [Character] = caseInsensitive ? Array(value.lowercased()) : Array(value)
+        let p = caseInsensitive ? pattern.lowercased().tokens : pattern.tokens
+        return globMatch(p, v)
+    }
+
+    static func matchARN(_ pattern: GlobPattern, _ arn: String) -> Bool {
+        if pattern.tokens == [.star] { return true }
+        let patternParts = pattern.splitARN()
+        let valueParts = splitARN(arn)
+        guard let patternParts, let valueParts else {
+            // Not ARN-shaped (e.g. "*" as a request resource): only a whole-string match counts.
+            return globMatch(pattern.tokens, Array(arn))
+        }
+        for (p, v) in zip(patternParts, valueParts) where !globMatch(p, Array(v)) {
+            return false
+        }
+        return true
+    }
+
+    /// Splits at the first five colons; nil unless there are at least five.
+    static func splitARN(_ arn: String) -> [String]? {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+        guard parts.count == 6 else { return nil }
+        return parts.map(String.init)
+    }
+
+    /// Iterative glob with single backtrack point: linear in practice, no recursion.
+    static func globMatch(_ p: [GlobPattern.Token], _ v: [Character]) -> Bool {
+        var pi = 0, vi = 0
+        var starP = -1, starV = 0
+        while vi < v.count {
+            if pi < p.count {
+                switch p[pi] {
+                case .star:
+                    starP = pi
+                    starV = vi
+                    pi += 1
+                    continue
+                case .any:
+                    pi += 1
+                    vi += 1
+                    continue
+                case .literal(let c) where c == v[vi]:
+                    pi += 1
+                    vi += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            guard starP >= 0 else { return false }
+            pi = starP + 1
+            starV += 1
+            vi = starV
+        }
+        while pi < p.count, p[pi] == .star { pi += 1 }
+        return pi == p.count
+    }
+}
+
+/// A pattern whose wildcard characters are known by position, so that text substituted
+/// from `${*}`, `${?}` or a policy variable stays literal.
+struct GlobPattern: Hashable, Sendable {
+    enum Token: Hashable, Sendable {
+        case literal(Character)
+        case star
+        case any
+    }
+
+    var tokens: [Token]
+
+    init(tokens: [Token]) { self.tokens = tokens }
+
+    /// Reads `*` and `?` as wildcards.
+    init(wildcards text: String) {
+        tokens = text.map { c in
+            switch c {
+            case "*": .star
+            case "?": .any
+            default: .literal(c)
+            }
+        }
+    }
+
+    /// Every character literal.
+    init(literal text: String) {
+        tokens = text.map { .literal($0) }
+    }
+
+    static func + (lhs: GlobPattern, rhs: GlobPattern) -> GlobPattern {
+        GlobPattern(tokens: lhs.tokens + rhs.tokens)
+    }
+
+    var hasWildcards: Bool { tokens.contains { !$0.isLiteral } }
+
+    var literalText: String {
+        String(tokens.map { t -> Character in
+            switch t {
+            case .literal(let c): c
+            case .star: "*"
+            case .any: "?"
+            }
+        })
+    }
+
+    func lowercased() -> GlobPattern {
+        GlobPattern(tokens: tokens.flatMap { t -> [Token] in
+            if case .literal(let c) = t { return String(c).lowercased().map { .literal($0) } }
+            return [t]
+        })
+    }
+
+    /// Splits at the first five literal colons, like `Wildcard.splitARN`.
+    func splitARN() -> [[Token]]? {
+        var parts: [[Token]] = [[]]
+        for t in tokens {
+            if parts.count < 6, t == .literal(":") {
+                parts.append([])
+            } else {
+                parts[parts.count - 1].append(t)
+            }
+        }
+        return parts.count == 6 ? parts : nil
+    }
+}
+
+extension GlobPattern.Token {
+    var isLiteral: Bool {
+        if case .literal = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import PythonHost
+
+/// The worker as the host starts it: `glueshim __worker SPEC.json`, a separate process with a private /tmp.
+/// Needs the glueshim executable built next to this test bundle (`swift build` builds it).
+@Suite struct WorkerProcessTests {
+    /// .build/<config>/glueshim: the resource bundle of PythonHost sits in the same folder.
+    static let glueshim: String? = {
+        var candidates = [
+            URL(fileURLWithPath: PythonEnvironment.bundledSupportFolder).deletingLastPathComponent().deletingLastPathComponent(),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ]
+        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
+        return candidates.map { $0.appendingPathComponent("glueshim").path }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    struct Outcome {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `source` as a Glue script in a sandboxed worker; `runFolder` is mounted on /tmp.
+    static func runWorker(_ source: String, arguments: [String] = [], runFolder: URL) throws -> Outcome {
+        let binary = try #require(glueshim, "glueshim executable not found next to the test bundle; run `swift build` first")
+        let scriptFolder = "glue-python-scripts-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(at: runFolder.appendingPathComponent(scriptFolder), withIntermediateDirectories: true)
+        try source.write(to: runFolder.appendingPathComponent("\(scriptFolder)/job.py"), atomically: true, encoding: .utf8)
+        // The support files must be visible inside the sandbox, so they come from the cache, not from /tmp.
+        let support = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: PythonEnvironment.cacheDirectory())
+        let script = "/tmp/\(scriptFolder)/job.py"
+        let spec = WorkerSpec(
+            scriptPath: script, argv: [script] + arguments, modulePaths: [support], pythonExecutable: "/usr/bin/python3",
+            sandboxTmp: runFolder.path, workingDirectory: "/tmp", blockedHostSuffixes: WorkerSpec.defaultBlockedHostSuffixes)
+        let specFolder = makeTemporaryFolder("glueshim-spec")
+        defer { try? FileManager.default.removeItem(at: specFolder) }
+        let specFile = specFolder.appendingPathComponent("spec.json")
+        try JSONEncoder().encode(spec).write(to: specFile)
+        return try run(binary, [PythonWorker.commandName, specFile.path])
+    }
+
+    static func run(_ binary: String, _ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func writesToTmpLandInTheRunFolderOnly() throws {
+        try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
+        let runFolder = makeTemporaryFolder("glueshim-run")
+        defer { try? FileManager.default.removeItem(at: runFolder) }
+        let name = "x-\(UUID().uuidString)"
+        let outcome = try Self.runWorker(
+            """
+            import json, os, subprocess, sys
+            name = sys.argv[1]
+            with open('/tmp/' + name, 'w') as f:
+                f.write('inside')
+            subprocess.run(['/bin/sh', '-c', 'echo sub > /tmp/' + name + '-sub'], check=True)
+            print(json.dumps({'listing': sorted(os.listdir('/tmp')), 'cwd': os.getcwd()}))
+            sys.exit(5)
+            """, arguments: [name], runFolder: runFolder)
+        #expect(outcome.status == 5, "\(outcome.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(outcome.stdout) \(outcome.stderr)")
+        let runFiles = try FileManager.default.contentsOfDirectory(atPath: runFolder.path).sorted()
+        #expect(report["listing"] as? [String] == runFiles)
+        #expect(runFiles.contains(name) && runFiles.contains(name + "-sub") && runFiles.count == 3)
+        #expect(report["cwd"] as? String == "/tmp")
+        #expect(try String(contentsOf: runFolder.appendingPathComponent(name), encoding: .utf8) == "inside")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/" + name))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/" + name + "-sub"))
+    }
+
+    @Test(arguments: [
+        ("import sys; sys.exit('job failed: no input')", Int32(1), "job failed: no input\n"),
+        ("raise KeyError('k')", 1, "KeyError: 'k'\n"),
+        ("import sys\nfrom awsglue.utils import getResolvedOptions\ngetResolvedOptions(sys.argv, ['JOB_NAME'])\n", 2,
+         "GlueArgumentError: the following arguments are required: --JOB_NAME\n"),
+        ("import boto3", 1, "ModuleNotFoundError: No module named 'boto3'\n"),
+        ("print('ok')", 0, ""),
+    ])
+    func exitStatusOfTheWorker(source: String, status: Int32, stderrSuffix: String) throws {
+        try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
+        let runFolder = makeTemporaryFolder("glueshim-run")
+        defer { try? FileManager.default.removeItem(at: runFolder) }
+        let outcome = try Self.runWorker(source, runFolder: runFolder)
+        #expect(outcome.status == status, "\(outcome.stderr)")
+        #expect(outcome.stderr.hasSuffix(stderrSuffix), "\(outcome.stderr)")
+    }
+
+    @Test func waitsForThreadsAndRunsAtexitBeforeExiting() throws {
+        try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
+        let runFolder = makeTemporaryFolder("glueshim-run")
+        defer { try? FileManager.default.removeItem(at: runFolder) }
+        let outcome = try Self.runWorker(
+            """
+            import atexit, threading, time, sys
+            atexit.register(lambda: print('atexit ran'))
+            def late():
+                time.sleep(0.2)
+                print('thread done')
+            threading.Thread(target=late).start()
+            print('main done')
+            sys.exit(3)
+            """, runFolder: runFolder)
+        #expect(outcome.status == 3, "\(outcome.stderr)")
+        #expect(outcome.stdout == "main done\nthread done\natexit ran\n")
+    }
+
+    @Test func badSpecFailsWithOneLineAndStatus2() throws {
+        let binary = try #require(Self.glueshim, "glueshim executable not found next to the test bundle; skipped")
+        let folder = makeTemporaryFolder("glueshim-spec")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let missing = try Self.run(binary, [PythonWorker.commandName, folder.appendingPathComponent("none.json").path])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.hasPrefix("glueshim: cannot read the worker spec"))
+        let file = folder.appendingPathComponent("bad.json")
+        try Data("{}".utf8).write(to: file)
+        let invalid = try Self.run(binary, [PythonWorker.commandName, file.path])
+        #expect(invalid.status == 2)
+        #expect(invalid.stderr.hasPrefix("glueshim: the worker spec"))
+        #expect(invalid.stderr.filter { $0 == "\n" }.count == 1)
+    }
+}
