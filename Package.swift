@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "glueshim",
-            dependencies: ["GlueRuntime", "PythonHost", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),

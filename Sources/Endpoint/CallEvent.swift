@@ -72,3 +72,13 @@ public final class MemoryEventSink: EventSink {
     public func record(_ event: CallEvent) { stored.withLock { $0.append(event) } }
     public var events: [CallEvent] { stored.withLock { $0 } }
 }
+
+/// Prints one line per call on stderr (`glueshim serve`).
+public final class StderrEventSink: EventSink {
+    public init() {}
+    public func record(_ event: CallEvent) {
+        var line = "\(event.decision == "allow" ? "allow" : "DENY ") \(event.action) \(event.resource) by \(event.principal)"
+        if event.decision != "allow" { line += " \(event.reason)" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

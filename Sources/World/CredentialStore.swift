@@ -39,6 +39,16 @@ public final class CredentialStore: Sendable {
         return credential
     }
 
+    /// Long-term access keys (`AKIA...`, no session token) for an IAM user or an account's root.
+    public func issueLongTerm(principal: PrincipalIdentity) -> IssuedCredential {
+        let credentials = AWSCredentials(
+            accessKeyId: "AKIA" + Self.randomString(16, alphabet: Self.keyAlphabet),
+            secretAccessKey: Self.randomString(40, alphabet: Self.secretAlphabet))
+        let credential = IssuedCredential(credentials: credentials, principal: principal, expiration: nil, sessionPolicies: [], isChained: false)
+        issued.withLock { $0[credentials.accessKeyId] = credential }
+        return credential
+    }
+
     /// Credentials that stand for an AWS service principal (such as `glue.amazonaws.com`) when
     /// glueshim acts as that service, e.g. to assume a job's role as Glue does.
     public func issueServicePrincipal(_ service: String, expiration: Date) -> IssuedCredential {

@@ -104,7 +104,7 @@ struct WorldLoader {
             throw fail(node, "\(what): YAML aliases are not supported in policies")
         }
         do {
-            let policy = try Policy.parse(json)
+            let policy = try Policy.parse(json, as: kind)
             return NamedPolicy(name: name, policy: policy)
         } catch {
             throw fail(node, "\(what): \(error.code): \(error.message)\(error.location.map { " (at \($0))" } ?? "")")

@@ -1,0 +1,112 @@
+import AWSClient
+import ArgumentParser
+import Endpoint
+import Foundation
+import IAMPolicy
+import ObjectStore
+import SigV4
+import World
+
+/// `glueshim serve`: the local AWS endpoint for outside clients (AWS CLI, boto3 in pytest).
+struct ServeCommand: AsyncSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the local AWS endpoint (STS, S3, container credentials) on 127.0.0.1.",
+        discussion: """
+        Prints the environment to export: AWS_ENDPOINT_URL and AWS_REGION, and with --as the \
+        credentials of that principal (an IAM user's access keys, or a fresh session of a role as \
+        its trusted service gets it). Every call is logged on stderr. Stops on Ctrl-C or SIGTERM.
+        """
+    )
+
+    @Option(help: "World file.")
+    var world: String = "sandbox/world.yaml"
+
+    @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
+    var port: Int = 4566
+
+    @Option(name: .customLong("as"), help: "Principal ARN whose credentials to print (a role or an IAM user of the world).")
+    var principal: String?
+
+    @Option(help: "Folder that keeps S3 objects across restarts (default: a fresh temporary copy of the world).")
+    var state: String?
+
+    func execute() async throws {
+        let loaded: World
+        do { loaded = try World.load(from: URL(fileURLWithPath: world)) } catch { fail(error.description) }
+        guard (0...65535).contains(port) else { fail("--port must be 0 to 65535") }
+        let stateURL = state.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-serve-\(UUID().uuidString)")
+        let storeURL = stateURL.appendingPathComponent("store")
+        let fresh = !FileManager.default.fileExists(atPath: storeURL.path)
+        let store: ObjectStore
+        do {
+            store = try ObjectStore(root: storeURL)
+            // A kept state folder holds what clients wrote; the world seeds only a new one.
+            if fresh {
+                try store.seed(from: loaded)
+            } else {
+                for account in loaded.accounts.values {
+                    for bucket in account.buckets.keys where !store.hasBucket(bucket) { try store.createBucket(bucket) }
+                }
+            }
+        } catch {
+            fail(error.description)
+        }
+        let configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
+        let principal = self.principal
+        do {
+            try await withLocalEndpoint(configuration) { endpoint in
+                var lines = ["# glueshim serve: world \(world), state \(stateURL.path)",
+                             "export AWS_ENDPOINT_URL=\(endpoint.url.absoluteString)",
+                             "export AWS_REGION=\(loaded.region)",
+                             "export AWS_DEFAULT_REGION=\(loaded.region)"]
+                if let principal {
+                    let credentials = try await Self.credentials(for: principal, world: loaded, endpoint: endpoint)
+                    lines.append("export AWS_ACCESS_KEY_ID=\(credentials.accessKeyId)")
+                    lines.append("export AWS_SECRET_ACCESS_KEY=\(credentials.secretAccessKey)")
+                    lines.append(credentials.sessionToken.map { "export AWS_SESSION_TOKEN=\($0)" } ?? "unset AWS_SESSION_TOKEN")
+                }
+                lines.append("# serving until Ctrl-C")
+                Terminal.out(lines.joined(separator: "\n") + "\n")
+                await SignalWaiter.waitForTermination()
+            }
+        } catch let error as ServeError {
+            fail(error.message)
+        } catch {
+            fail("cannot serve on 127.0.0.1:\(port): \(error) (is the port in use? try --port 0)")
+        }
+    }
+
+    struct ServeError: Error { var message: String }
+
+    /// A user's long-term keys, or a role session assumed through STS by the service its trust policy names.
+    static func credentials(for arn: String, world: World, endpoint: LocalEndpoint) async throws -> AWSCredentials {
+        let store = endpoint.configuration.credentials
+        if let user = world.user(arn: arn) {
+            let principal = PrincipalIdentity(kind: .user, arn: user.arn, account: user.account, userId: user.userId, userName: user.name, tags: user.tags)
+            return store.issueLongTerm(principal: principal).credentials
+        }
+        guard let role = world.role(arn: arn) else {
+            throw ServeError(message: "--as \(arn): no such role or user in the world (give a role or user ARN)")
+        }
+        let services = role.trustPolicy.policy.statements
+            .filter { $0.effect == .allow && ($0.action ?? []).contains { Wildcard.matches($0, "sts:AssumeRole", caseInsensitive: true) } }
+            .flatMap { $0.principal?.service ?? [] }
+        guard let service = services.first else {
+            throw ServeError(message: "--as \(arn): the role's trust policy trusts no AWS service; assume it with `aws sts assume-role` as a principal it trusts")
+        }
+        let serviceCredentials = store.issueServicePrincipal(service, expiration: Date().addingTimeInterval(86400)).credentials
+        let client = AWSClient(endpoint: endpoint.url, region: world.region, credentials: serviceCredentials)
+        do {
+            return try await client.assumeRole(roleArn: role.arn, sessionName: "glueshim-serve").credentials
+        } catch {
+            throw ServeError(message: "--as \(arn): \(service) could not assume the role: \(error)")
+        }
+    }
+
+    func fail(_ message: String) -> Never {
+        Terminal.err("glueshim: \(message)\n")
+        Foundation.exit(2)
+    }
+}
