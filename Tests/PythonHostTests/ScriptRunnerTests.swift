@@ -72,10 +72,9 @@ extension InProcessPython {
                 scriptPath: "/nonexistent/job.py", argv: ["/nonexistent/job.py"], modulePaths: [],
                 pythonExecutable: "/usr/bin/python3", sandboxTmp: nil, workingDirectory: "/",
                 blockedHostSuffixes: [])
-            var status: Int32 = -1
-            let stderr = captureStandardError { status = ScriptRunner.run(spec) }
-            #expect(status == 2)
-            #expect(stderr.hasPrefix("glueshim: can't open the job script"))
+            let outcome = runInWorker(spec)
+            #expect(outcome.status == 2)
+            #expect(outcome.stderr.hasPrefix("glueshim: can't open the job script"))
         }
 
         @Test func hostGuardRefusesRealAWSButNotLoopback() throws {

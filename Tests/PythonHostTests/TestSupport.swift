@@ -37,10 +37,8 @@ func runScript(
         modulePaths: modulePaths ?? [PythonEnvironment.bundledSupportFolder],
         pythonExecutable: pythonExecutable, sandboxTmp: nil, workingDirectory: folder.path,
         blockedHostSuffixes: blockedHostSuffixes)
-    let cwd = FileManager.default.currentDirectoryPath
-    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
-    var status: Int32 = -1
-    let stderr = captureStandardError { status = ScriptRunner.run(spec) }
+    let outcome = runInWorker(spec)
+    let status = outcome.status, stderr = outcome.stderr
     let result = FileManager.default.contents(atPath: resultPath).flatMap {
         try? JSONSerialization.jsonObject(with: $0, options: [.fragmentsAllowed])
     }
@@ -52,16 +50,20 @@ func pythonString(_ text: String) -> String {
     return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
 }
 
-/// Points fd 2 at a file while `body` runs (the script's stderr is the process's), then restores it.
-func captureStandardError(_ body: () -> Void) -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("stderr-\(UUID().uuidString)").path
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-    let saved = dup(2)
-    dup2(fd, 2)
-    body()
-    dup2(saved, 2)
-    close(saved)
-    close(fd)
-    defer { unlink(path) }
-    return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+/// Runs a spec in a worker process (`glueshim __worker SPEC.json`). A script's stderr is its
+/// process's fd 2; capturing it inside the test process would also capture the test runner's
+/// own output from tests running in parallel, so scripts always run in a child process.
+func runInWorker(_ spec: WorkerSpec) -> WorkerProcessTests.Outcome {
+    guard let binary = WorkerProcessTests.glueshim else {
+        return WorkerProcessTests.Outcome(status: -1, stdout: "", stderr: "glueshim executable not found next to the test bundle; run `swift build` first")
+    }
+    let folder = makeTemporaryFolder("glueshim-spec")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let specFile = folder.appendingPathComponent("spec.json")
+    do {
+        try JSONEncoder().encode(spec).write(to: specFile)
+        return try WorkerProcessTests.run(binary, [PythonWorker.commandName, specFile.path])
+    } catch {
+        return WorkerProcessTests.Outcome(status: -1, stdout: "", stderr: "cannot start the worker: \(error)")
+    }
 }
