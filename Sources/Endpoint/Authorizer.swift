@@ -3,27 +3,35 @@ import IAMPolicy
 import World
 
 /// The authenticated caller of one request.
-struct Caller: Sendable {
-    var principal: PrincipalIdentity
-    var credential: IssuedCredential?
-    var sourceIP: String = "127.0.0.1"
+public struct Caller: Sendable {
+    public var principal: PrincipalIdentity
+    public var credential: IssuedCredential?
+    public var sourceIP: String = "127.0.0.1"
 
-    static let anonymous = Caller(principal: PrincipalIdentity(kind: .anonymous, arn: "anonymous", account: nil), credential: nil)
+    public init(principal: PrincipalIdentity, credential: IssuedCredential? = nil, sourceIP: String = "127.0.0.1") {
+        self.principal = principal
+        self.credential = credential
+        self.sourceIP = sourceIP
+    }
+
+    public static let anonymous = Caller(principal: PrincipalIdentity(kind: .anonymous, arn: "anonymous", account: nil), credential: nil)
 }
 
 /// The outcome of authorizing one call, with AWS's denial message already written.
-struct AuthorizationOutcome: Sendable {
-    var decision: Decision
-    var allowed: Bool { decision.isAllowed }
+public struct AuthorizationOutcome: Sendable {
+    public var decision: Decision
+    public var allowed: Bool { decision.isAllowed }
     /// Why, for events: deciding statements, or AWS's reason clause.
-    var reason: String
+    public var reason: String
 }
 
 /// Gathers the policies that apply to a request from the world and asks the IAM engine.
-struct Authorizer: Sendable {
-    let world: World
+public struct Authorizer: Sendable {
+    public let world: World
 
-    func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String?,
+    public init(world: World) { self.world = world }
+
+    public func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String?,
                    resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date) -> AuthorizationOutcome {
         var policies = identityPolicies(of: caller)
         policies.resource = resourcePolicy
@@ -51,7 +59,7 @@ struct Authorizer: Sendable {
     }
 
     /// The identity-side policies of a caller: its role's or user's policies, boundary and session policies.
-    func identityPolicies(of caller: Caller) -> PolicySet {
+    public func identityPolicies(of caller: Caller) -> PolicySet {
         var set = PolicySet()
         switch caller.principal.kind {
         case .assumedRole:

@@ -13,12 +13,16 @@ final class ServiceRouter: Sendable {
     let containerTokens = Mutex<[String: String]>([:])
     let sts: STSService
     let s3: S3Service
+    let iam: IAMService
+    let glue: GlueService
 
     init(configuration: EndpointConfiguration) {
         self.configuration = configuration
         let authorizer = Authorizer(world: configuration.world)
         self.sts = STSService(configuration: configuration, authorizer: authorizer)
         self.s3 = S3Service(configuration: configuration, authorizer: authorizer)
+        self.iam = IAMService(configuration: configuration, authorizer: authorizer)
+        self.glue = GlueService(configuration: configuration, authorizer: authorizer)
     }
 
     func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, endpoint: LocalEndpoint) async throws {
@@ -88,9 +92,11 @@ final class ServiceRouter: Sendable {
             switch service {
             case "s3": return await s3.handle(request, caller: caller, now: now)
             case "sts": return await sts.handle(request, caller: caller, now: now)
+            case "iam": return await iam.handle(request, caller: caller, now: now)
+            case "glue": return await glue.handle(request, caller: caller, now: now)
             default:
                 return AWSServiceError(code: "InvalidAction", status: 400,
-                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts)")
+                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts, iam, glue)")
                     .response(proto, requestId: request.requestId)
             }
         }
