@@ -1,6 +1,26 @@
 #ifndef GLUESHIM_CPYTHON_SHIM_H
 #define GLUESHIM_CPYTHON_SHIM_H
 
+// Python.h's pyconfig.h turns on _GNU_SOURCE/_XOPEN_SOURCE, which changes how glibc declares
+// some types (fd_set's member is `fds_bits` instead of `__fds_bits`). Swift's own C modules
+// (Glibc, Dispatch) see glibc with its default features, and clang rejects two modules that
+// define one type differently. Including glibc's headers first, with the default features,
+// keeps every definition identical; Python's embedding API does not need the extensions.
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <limits.h>
+#include <wchar.h>
+#include <time.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/select.h>
+
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
