@@ -148,7 +148,8 @@ private struct EvaluationRun {
         }
         if resourceRequired {
             lines.append("the resource-based policy must allow this action (role trust policy or key policy)")
-            return finish(.implicitDeny, .resource, [])
+            // As across accounts, a missing identity-side allow is reported first.
+            return finish(.implicitDeny, caller.kind == .root ? .resource : identityFailure ?? .resource, [])
         }
         if caller.kind == .root { return finish(.allow, nil, guardrails) }
         if let f = identityFailure { return finish(.implicitDeny, f, []) }

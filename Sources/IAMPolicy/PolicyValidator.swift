@@ -2,9 +2,8 @@
 enum PolicyValidator {
     static func validate(_ policy: Policy, as type: PolicyType) throws(PolicyError) {
         var sids: Set<String> = []
-        let single = policy.statements.count == 1
         for (i, s) in policy.statements.enumerated() {
-            let at = single ? "Statement" : "Statement[\(i)]"
+            let at = "Statement[\(i)]"
             if let sid = s.sid, !sid.isEmpty, !sids.insert(sid).inserted {
                 throw PolicyError(message: "Statement IDs (SID) in a single policy must be unique.", location: "\(at).Sid")
             }

@@ -23,9 +23,17 @@ public enum Wildcard {
         if pattern.tokens == [.star] { return true }
         let patternParts = pattern.splitARN()
         let valueParts = splitARN(arn)
-        guard let patternParts, let valueParts else {
+        guard let valueParts else {
             // Not ARN-shaped (e.g. "*" as a request resource): only a whole-string match counts.
             return globMatch(pattern.tokens, Array(arn))
+        }
+        guard let patternParts else {
+            // A short pattern such as "arn:*": its colons still separate segments, and its
+            // last part has to cover the rest of the ARN.
+            let short = pattern.splitSegments()
+            let head = valueParts.prefix(short.count - 1)
+            let rest = valueParts.dropFirst(short.count - 1).joined(separator: ":")
+            return zip(short, head).allSatisfy { globMatch($0, Array($1)) } && globMatch(short[short.count - 1], Array(rest))
         }
         for (p, v) in zip(patternParts, valueParts) where !globMatch(p, Array(v)) {
             return false
@@ -124,6 +132,15 @@ struct GlobPattern: Hashable, Sendable {
             if case .literal(let c) = t { return String(c).lowercased().map { .literal($0) } }
             return [t]
         })
+    }
+
+    /// Splits at every literal colon.
+    func splitSegments() -> [[Token]] {
+        var parts: [[Token]] = [[]]
+        for t in tokens {
+            if t == .literal(":") { parts.append([]) } else { parts[parts.count - 1].append(t) }
+        }
+        return parts
     }
 
     /// Splits at the first five literal colons, like `Wildcard.splitARN`.
