@@ -2,15 +2,315 @@ import Foundation
 import IAMPolicy
 import World
 
-/// Glue on the JSON 1.1 protocol (`X-Amz-Target: AWSGlue.<Operation>`).
+/// Glue on the JSON 1.1 protocol (`X-Amz-Target: AWSGlue.<Operation>`): jobs and job runs.
 struct GlueService: Sendable {
     let configuration: EndpointConfiguration
     let authorizer: Authorizer
+    var registry: GlueJobRegistry { configuration.glueJobs }
 
-    func handle(_ request: EndpointRequest, caller: Caller, now: Date) async -> EndpointResponse {
+    /// One call: its input, who makes it, and when.
+    struct Call {
+        var operation: String
+        var input: [String: Any]
+        var body: Data
+        var caller: Caller
+        var now: Date
+        var account: String { caller.principal.account ?? "" }
+    }
+
+    typealias Output = Result<[String: Any], AWSServiceError>
+
+    func handle(_ request: EndpointRequest, caller: Caller, now: Date, endpoint: LocalEndpoint) async -> EndpointResponse {
         let target = request.header("x-amz-target") ?? ""
         let operation = target.hasPrefix("AWSGlue.") ? String(target.dropFirst("AWSGlue.".count)) : target
-        return AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)")
-            .response(.json, requestId: request.requestId)
+        let input: [String: Any]
+        if request.body.isEmpty {
+            input = [:]
+        } else if let object = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] {
+            input = object
+        } else {
+            return Self.error("SerializationException", "The request body is not valid JSON").response(.json, requestId: request.requestId)
+        }
+        let call = Call(operation: operation, input: input, body: request.body, caller: caller, now: now)
+        let output: Output
+        switch operation {
+        case "CreateJob": output = createJob(call)
+        case "GetJob": output = getJob(call)
+        case "UpdateJob": output = updateJob(call)
+        case "DeleteJob": output = deleteJob(call)
+        case "GetJobs": output = getJobs(call, namesOnly: false)
+        case "ListJobs": output = getJobs(call, namesOnly: true)
+        case "StartJobRun": output = startJobRun(call, endpoint: endpoint)
+        case "GetJobRun": output = getJobRun(call)
+        case "GetJobRuns": output = getJobRuns(call)
+        case "BatchStopJobRun": output = batchStopJobRun(call)
+        case "TagResource", "UntagResource", "GetTags": output = tags(call)
+        default:
+            output = .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+        }
+        switch output {
+        case .success(let object):
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            return EndpointResponse(status: 200, headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request.requestId)], body: data)
+        case .failure(let error):
+            return error.response(.json, requestId: request.requestId)
+        }
+    }
+
+    static func error(_ code: String, _ message: String, status: Int = 400) -> AWSServiceError {
+        AWSServiceError(code: code, status: status, message: message)
+    }
+
+    func jobArn(_ name: String, account: String) -> String { "arn:aws:glue:\(configuration.world.region):\(account):job/\(name)" }
+
+    /// Authorizes `glue:<operation>` on a resource and records the call.
+    func authorize(_ call: Call, resource: String, context: [String: [String]] = [:]) -> AWSServiceError? {
+        let action = "glue:\(call.operation)"
+        let outcome = authorizer.authorize(call.caller, action: action, resource: resource, resourceAccount: call.account,
+                                           resourcePolicy: nil, context: context, now: call.now)
+        var error: AWSServiceError?
+        if !outcome.allowed {
+            error = Self.error("AccessDeniedException", "User: \(call.caller.principal.arn) is not authorized to perform: \(action) on resource: \(resource) \(outcome.decision.reason(action: action) ?? "")"
+                .trimmingCharacters(in: .whitespaces))
+        }
+        configuration.events.record(CallEvent(time: call.now, service: "glue", operation: call.operation, action: action,
+                                              principal: call.caller.principal.arn, resource: resource,
+                                              decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
+                                              status: error?.status ?? 200, errorCode: error?.code))
+        return error
+    }
+
+    /// CreateJob and UpdateJob pass the job's role to Glue: `iam:PassRole` with `iam:PassedToService`.
+    func authorizePassRole(_ call: Call, role: String) -> AWSServiceError? {
+        let roleArn = role.hasPrefix("arn:") ? role : "arn:aws:iam::\(call.account):role/\(role)"
+        let resolved = configuration.world.role(nameOrArn: role, defaultAccount: call.account)
+        let resource = resolved?.arn ?? roleArn
+        let outcome = authorizer.authorize(call.caller, action: "iam:PassRole", resource: resource,
+                                           resourceAccount: resolved?.account ?? IAMArn(roleArn)?.account,
+                                           resourcePolicy: nil, context: ["iam:PassedToService": ["glue.amazonaws.com"]], now: call.now)
+        var error: AWSServiceError?
+        if !outcome.allowed {
+            error = Self.error("AccessDeniedException", "User: \(call.caller.principal.arn) is not authorized to perform: iam:PassRole on resource: \(resource) \(outcome.decision.reason(action: "iam:PassRole") ?? "")"
+                .trimmingCharacters(in: .whitespaces))
+        }
+        configuration.events.record(CallEvent(time: call.now, service: "iam", operation: "PassRole", action: "iam:PassRole",
+                                              principal: call.caller.principal.arn, resource: resource,
+                                              decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
+                                              status: error?.status ?? 200, errorCode: error?.code))
+        return error
+    }
+
+    func string(_ call: Call, _ key: String) -> Result<String, AWSServiceError> {
+        guard let value = call.input[key] as? String, !value.isEmpty else {
+            return .failure(Self.error("InvalidInputException", "\(key) is required"))
+        }
+        return .success(value)
+    }
+
+    /// The caller's job by name, or EntityNotFoundException as Glue words it.
+    func ownJob(_ call: Call, _ name: String) -> Result<StoredJob, AWSServiceError> {
+        guard let job = registry.job(name), job.account == call.account else {
+            return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found"))
+        }
+        return .success(job)
+    }
+
+    // MARK: Jobs
+
+    func validate(_ definition: JobDefinition) -> AWSServiceError? {
+        if definition.Name.isEmpty || definition.Name.count > 255 {
+            return Self.error("InvalidInputException", "Name must be 1 to 255 characters")
+        }
+        if let timeout = definition.Timeout, timeout < 1 || timeout >= 10080 {
+            return Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes")
+        }
+        if definition.Command.Name == "pythonshell" {
+            if let capacity = definition.MaxCapacity, capacity != 0.0625 && capacity != 1.0 {
+                return Self.error("InvalidInputException", "MaxCapacity for a pythonshell job must be 0.0625 or 1.0")
+            }
+            if let version = definition.Command.PythonVersion, !["2", "3", "3.9"].contains(version) {
+                return Self.error("InvalidInputException", "1 validation error detected: Value '\(version)' at 'command.pythonVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([2-3]|3[.]9)$")
+            }
+        }
+        if let problem = JobArguments.validate(definition.DefaultArguments ?? [:]) {
+            return Self.error("InvalidInputException", problem)
+        }
+        return nil
+    }
+
+    func createJob(_ call: Call) -> Output {
+        guard let definition = try? JSONDecoder().decode(JobDefinition.self, from: call.body) else {
+            return .failure(Self.error("InvalidInputException", "CreateJob needs Name, Role and Command"))
+        }
+        if let error = authorize(call, resource: jobArn(definition.Name, account: call.account)) { return .failure(error) }
+        if let error = validate(definition) { return .failure(error) }
+        if let error = authorizePassRole(call, role: definition.Role) { return .failure(error) }
+        guard registry.create(StoredJob(definition: definition, createdOn: call.now, account: call.account)) else {
+            return .failure(Self.error("AlreadyExistsException", "Job with name: \(definition.Name) already exists"))
+        }
+        return .success(["Name": definition.Name])
+    }
+
+    func getJob(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        return ownJob(call, name).map { ["Job": jobObject($0)] }
+    }
+
+    func jobObject(_ job: StoredJob) -> [String: Any] {
+        let d = job.definition
+        var o: [String: Any] = [
+            "Name": d.Name, "Role": d.Role, "CreatedOn": job.createdOn.timeIntervalSince1970,
+            "LastModifiedOn": job.lastModifiedOn.timeIntervalSince1970,
+            "ExecutionProperty": ["MaxConcurrentRuns": d.maxConcurrentRuns],
+            "Command": ["Name": d.Command.Name, "ScriptLocation": d.Command.ScriptLocation, "PythonVersion": d.Command.PythonVersion ?? "3.9"],
+            "DefaultArguments": d.DefaultArguments ?? [:], "MaxRetries": d.MaxRetries ?? 0, "AllocatedCapacity": 0,
+            "Timeout": d.timeoutMinutes, "MaxCapacity": d.MaxCapacity ?? 0.0625, "GlueVersion": d.effectiveGlueVersion,
+            "JobMode": "SCRIPT",
+        ]
+        if let nonOverridable = d.NonOverridableArguments { o["NonOverridableArguments"] = nonOverridable }
+        if let description = d.Description { o["Description"] = description }
+        return o
+    }
+
+    func updateJob(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        guard case .success(let existing) = ownJob(call, name) else { return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found")) }
+        guard var update = call.input["JobUpdate"] as? [String: Any] else {
+            return .failure(Self.error("InvalidInputException", "JobUpdate is required"))
+        }
+        update["Name"] = name
+        guard let data = try? JSONSerialization.data(withJSONObject: update),
+              let definition = try? JSONDecoder().decode(JobDefinition.self, from: data) else {
+            return .failure(Self.error("InvalidInputException", "JobUpdate needs Role and Command"))
+        }
+        if let error = validate(definition) { return .failure(error) }
+        if let error = authorizePassRole(call, role: definition.Role) { return .failure(error) }
+        _ = registry.update(name) { job in
+            job.definition = definition
+            job.definition.Tags = existing.definition.Tags
+            job.lastModifiedOn = call.now
+            // An updated job no longer takes its script from the job folder.
+            if definition.Command.ScriptLocation != existing.definition.Command.ScriptLocation { job.localScript = nil }
+        }
+        return .success(["JobName": name])
+    }
+
+    func deleteJob(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        // DeleteJob succeeds for a job that does not exist.
+        if case .success = ownJob(call, name) { registry.delete(name) }
+        return .success(["JobName": name])
+    }
+
+    func getJobs(_ call: Call, namesOnly: Bool) -> Output {
+        if let error = authorize(call, resource: "*") { return .failure(error) }
+        let all = registry.jobs.filter { $0.account == call.account }
+        let (page, next) = paginate(all, call: call, limit: 1000)
+        var o: [String: Any] = namesOnly ? ["JobNames": page.map(\.definition.Name)] : ["Jobs": page.map(jobObject)]
+        if let next { o["NextToken"] = next }
+        return .success(o)
+    }
+
+    func paginate<T>(_ items: [T], call: Call, limit: Int) -> ([T], String?) {
+        let start = (call.input["NextToken"] as? String).flatMap(Int.init) ?? 0
+        let size = max(1, min((call.input["MaxResults"] as? Int) ?? limit, limit))
+        guard start < items.count else { return ([], nil) }
+        let end = min(items.count, start + size)
+        return (Array(items[start..<end]), end < items.count ? String(end) : nil)
+    }
+
+    // MARK: Runs
+
+    func startJobRun(_ call: Call, endpoint: LocalEndpoint) -> Output {
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        let job: StoredJob
+        switch ownJob(call, name) { case .failure(let e): return .failure(e); case .success(let j): job = j }
+        let arguments = (call.input["Arguments"] as? [String: String]) ?? [:]
+        if let problem = JobArguments.validate(arguments) { return .failure(Self.error("InvalidInputException", problem)) }
+        let timeout = call.input["Timeout"] as? Int
+        if let timeout, timeout < 1 || timeout >= 10080 {
+            return .failure(Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes"))
+        }
+        guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, endpoint: endpoint) else {
+            return .failure(Self.error("ConcurrentRunsExceededException", "Concurrent runs exceeded for \(name)"))
+        }
+        return .success(["JobRunId": run.Id])
+    }
+
+    func getJobRun(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName"), case .success(let id) = string(call, "RunId") else {
+            return .failure(Self.error("InvalidInputException", "JobName and RunId are required"))
+        }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        guard case .success = ownJob(call, name), let run = registry.run(job: name, id: id) else {
+            return .failure(Self.error("EntityNotFoundException", "Job Run with id: \(id) not found"))
+        }
+        return .success(["JobRun": run.apiObject()])
+    }
+
+    func getJobRuns(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        if case .failure(let e) = ownJob(call, name) { return .failure(e) }
+        let (page, next) = paginate(registry.runs(of: name), call: call, limit: 200)
+        var o: [String: Any] = ["JobRuns": page.map { $0.apiObject() }]
+        if let next { o["NextToken"] = next }
+        return .success(o)
+    }
+
+    func batchStopJobRun(_ call: Call) -> Output {
+        guard case .success(let name) = string(call, "JobName"), let ids = call.input["JobRunIds"] as? [String], !ids.isEmpty, ids.count <= 25 else {
+            return .failure(Self.error("InvalidInputException", "JobName and 1 to 25 JobRunIds are required"))
+        }
+        if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
+        if case .failure(let e) = ownJob(call, name) { return .failure(e) }
+        var stopped: [[String: Any]] = [], errors: [[String: Any]] = []
+        for id in ids {
+            guard let run = registry.run(job: name, id: id) else {
+                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": "EntityNotFoundException", "ErrorMessage": "Job Run with id: \(id) not found"]])
+                continue
+            }
+            guard !run.isFinished, let control = registry.control(id) else {
+                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": "InvalidInputException", "ErrorMessage": "Job Run \(id) is already in a terminal state: \(run.JobRunState)"]])
+                continue
+            }
+            var stopping = run
+            stopping.JobRunState = "STOPPING"
+            stopping.LastModifiedOn = call.now
+            registry.record(stopping)
+            control.requestStop()
+            stopped.append(["JobName": name, "JobRunId": id])
+        }
+        return .success(["SuccessfulSubmissions": stopped, "Errors": errors])
+    }
+
+    // MARK: Tags
+
+    func tags(_ call: Call) -> Output {
+        guard case .success(let arn) = string(call, "ResourceArn") else { return .failure(Self.error("InvalidInputException", "ResourceArn is required")) }
+        if let error = authorize(call, resource: arn) { return .failure(error) }
+        guard let parsed = IAMArn(arn), parsed.service == "glue", parsed.resource.hasPrefix("job/") else {
+            return .failure(Self.error("EntityNotFoundException", "Resource \(arn) not found"))
+        }
+        let name = String(parsed.resource.dropFirst("job/".count))
+        guard parsed.account == call.account, case .success = ownJob(call, name) else {
+            return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found"))
+        }
+        switch call.operation {
+        case "TagResource":
+            let add = (call.input["TagsToAdd"] as? [String: String]) ?? [:]
+            registry.setTags(name) { $0.merge(add) { $1 } }
+            return .success([:])
+        case "UntagResource":
+            let remove = (call.input["TagsToRemove"] as? [String]) ?? []
+            registry.setTags(name) { tags in for key in remove { tags[key] = nil } }
+            return .success([:])
+        default:
+            return .success(["Tags": registry.tags(name)])
+        }
     }
 }

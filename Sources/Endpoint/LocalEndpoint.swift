@@ -23,6 +23,10 @@ public struct EndpointConfiguration: Sendable {
     public var clock: @Sendable () -> Date
     /// Largest request body accepted.
     public var maxBodySize: Int
+    /// Glue jobs and runs served by this endpoint.
+    public var glueJobs: GlueJobRegistry = GlueJobRegistry()
+    /// Runs jobs for StartJobRun; without one, StartJobRun is refused.
+    public var launcher: (any JobRunLauncher)? = nil
 
     public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
                 port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {

@@ -93,7 +93,7 @@ final class ServiceRouter: Sendable {
             case "s3": return await s3.handle(request, caller: caller, now: now)
             case "sts": return await sts.handle(request, caller: caller, now: now)
             case "iam": return await iam.handle(request, caller: caller, now: now)
-            case "glue": return await glue.handle(request, caller: caller, now: now)
+            case "glue": return await glue.handle(request, caller: caller, now: now, endpoint: endpoint)
             default:
                 return AWSServiceError(code: "InvalidAction", status: 400,
                                        message: "glueshim does not serve the '\(service)' service yet (served: s3, sts, iam, glue)")

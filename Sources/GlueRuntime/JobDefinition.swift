@@ -1,32 +1,6 @@
+import Endpoint
 import Foundation
 import Yams
-
-/// A Glue job in the shape of CreateJob's request (the output of `aws glue get-job` is accepted too).
-public struct JobDefinition: Codable, Sendable, Hashable {
-    public struct Command: Codable, Sendable, Hashable {
-        public var Name: String
-        public var ScriptLocation: String
-        public var PythonVersion: String?
-    }
-    public struct ExecutionProperty: Codable, Sendable, Hashable {
-        public var MaxConcurrentRuns: Int?
-    }
-    public var Name: String
-    public var Description: String?
-    public var Role: String
-    public var Command: Command
-    public var DefaultArguments: [String: String]?
-    public var NonOverridableArguments: [String: String]?
-    public var Timeout: Int?
-    public var MaxCapacity: Double?
-    public var MaxRetries: Int?
-    public var GlueVersion: String?
-    public var ExecutionProperty: ExecutionProperty?
-    public var Tags: [String: String]?
-
-    /// Glue's default timeout for Python shell jobs: 2880 minutes.
-    public var timeoutMinutes: Int { Timeout ?? 2880 }
-}
 
 /// A problem with the job given on the command line: a missing folder, a bad definition.
 public struct JobInputError: Error, Sendable, CustomStringConvertible {

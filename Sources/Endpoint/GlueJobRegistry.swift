@@ -1,0 +1,143 @@
+import Foundation
+import Synchronization
+
+/// A job as the Glue API keeps it.
+public struct StoredJob: Sendable, Hashable {
+    public var definition: JobDefinition
+    public var createdOn: Date
+    public var lastModifiedOn: Date
+    /// The account the job lives in (whose credentials created it).
+    public var account: String
+    /// Where a job from a job folder keeps its local script (deployed to ScriptLocation at each run).
+    public var localScript: URL?
+    public var folder: URL?
+
+    public init(definition: JobDefinition, createdOn: Date, account: String, localScript: URL? = nil, folder: URL? = nil) {
+        self.definition = definition
+        self.createdOn = createdOn
+        self.lastModifiedOn = createdOn
+        self.account = account
+        self.localScript = localScript
+        self.folder = folder
+    }
+}
+
+/// Stops a running attempt: set by BatchStopJobRun, honoured by the launcher.
+public final class RunControl: Sendable {
+    private let state = Mutex<(stopRequested: Bool, stop: (@Sendable () -> Void)?)>((false, nil))
+    public init() {}
+    /// The launcher registers how to stop the worker once it runs.
+    public func onStop(_ action: @escaping @Sendable () -> Void) {
+        let already = state.withLock { s -> Bool in
+            s.stop = action
+            return s.stopRequested
+        }
+        if already { action() }
+    }
+    public func requestStop() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.stopRequested = true
+            return s.stop
+        }
+        action?()
+    }
+    public var stopRequested: Bool { state.withLock { $0.stopRequested } }
+}
+
+/// Starts job runs; implemented by the runtime, which owns the worker processes.
+public protocol JobRunLauncher: Sendable {
+    /// Runs one attempt to its end, recording RUNNING in `registry`; returns the final record
+    /// (the caller records it, so a retry can be admitted first).
+    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint, registry: GlueJobRegistry) async -> JobRunRecord
+}
+
+/// The Glue jobs and job runs of an endpoint, shared by the Glue API and `glueshim run`.
+public final class GlueJobRegistry: Sendable {
+    struct State {
+        var jobs: [String: StoredJob] = [:]
+        var tags: [String: [String: String]] = [:]
+        /// Runs by job name, oldest first.
+        var runs: [String: [JobRunRecord]] = [:]
+        var controls: [String: RunControl] = [:]
+        var finished: [String: [CheckedContinuation<JobRunRecord, Never>]] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func job(_ name: String) -> StoredJob? { state.withLock { $0.jobs[name] } }
+    public var jobs: [StoredJob] { state.withLock { $0.jobs.values.sorted { $0.definition.Name < $1.definition.Name } } }
+
+    /// Adds a job; false when the name is taken.
+    @discardableResult
+    public func create(_ job: StoredJob) -> Bool {
+        state.withLock { s in
+            guard s.jobs[job.definition.Name] == nil else { return false }
+            s.jobs[job.definition.Name] = job
+            s.tags[job.definition.Name] = job.definition.Tags ?? [:]
+            return true
+        }
+    }
+
+    public func update(_ name: String, _ change: (inout StoredJob) -> Void) -> Bool {
+        state.withLock { s in
+            guard var job = s.jobs[name] else { return false }
+            change(&job)
+            s.jobs[name] = job
+            return true
+        }
+    }
+
+    public func delete(_ name: String) { state.withLock { s in s.jobs[name] = nil; s.tags[name] = nil } }
+
+    public func tags(_ name: String) -> [String: String] { state.withLock { $0.tags[name] ?? [:] } }
+    public func setTags(_ name: String, _ change: (inout [String: String]) -> Void) {
+        state.withLock { s in
+            var t = s.tags[name] ?? [:]
+            change(&t)
+            s.tags[name] = t
+        }
+    }
+
+    /// Runs of a job, newest first.
+    public func runs(of job: String) -> [JobRunRecord] { state.withLock { Array(($0.runs[job] ?? []).reversed()) } }
+
+    public func run(job: String, id: String) -> JobRunRecord? { state.withLock { $0.runs[job]?.first { $0.Id == id } } }
+
+    /// Records a new run unless the job already has `limit` runs going.
+    public func admit(_ run: JobRunRecord, limit: Int) -> RunControl? {
+        state.withLock { s in
+            let active = (s.runs[run.JobName] ?? []).filter { !$0.isFinished }.count
+            guard active < limit else { return nil }
+            s.runs[run.JobName, default: []].append(run)
+            let control = RunControl()
+            s.controls[run.Id] = control
+            return control
+        }
+    }
+
+    public func control(_ runId: String) -> RunControl? { state.withLock { $0.controls[runId] } }
+
+    /// Replaces a run's record; wakes whoever waits for it when it has finished.
+    public func record(_ run: JobRunRecord) {
+        let waiters = state.withLock { s -> [CheckedContinuation<JobRunRecord, Never>] in
+            if let index = s.runs[run.JobName]?.firstIndex(where: { $0.Id == run.Id }) { s.runs[run.JobName]![index] = run }
+            guard run.isFinished else { return [] }
+            s.controls[run.Id] = nil
+            return s.finished.removeValue(forKey: run.Id) ?? []
+        }
+        for waiter in waiters { waiter.resume(returning: run) }
+    }
+
+    /// Waits until a run has finished.
+    public func waitUntilFinished(job: String, id: String) async -> JobRunRecord {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { s -> JobRunRecord? in
+                if let run = s.runs[job]?.first(where: { $0.Id == id }), run.isFinished { return run }
+                s.finished[id, default: []].append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+}

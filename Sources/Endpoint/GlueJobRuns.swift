@@ -1,0 +1,57 @@
+import Foundation
+
+/// Starting runs, retries and waiting: what StartJobRun and `glueshim run` share.
+public enum GlueJobRuns {
+    /// Admits and starts a run of `job` in the background; nil when MaxConcurrentRuns is reached.
+    public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, endpoint: LocalEndpoint, id: String = JobRunRecord.newId()) -> JobRunRecord? {
+        let now = Date()
+        let run = JobRunRecord(Id: id, Attempt: 0, JobName: job.definition.Name, StartedOn: now, LastModifiedOn: now,
+                               JobRunState: "STARTING", Arguments: arguments, Timeout: timeout ?? job.definition.timeoutMinutes,
+                               MaxCapacity: job.definition.MaxCapacity ?? 0.0625, GlueVersion: job.definition.effectiveGlueVersion)
+        let registry = endpoint.configuration.glueJobs
+        guard let control = registry.admit(run, limit: job.definition.maxConcurrentRuns) else { return nil }
+        Task { await attempt(job, run: run, control: control, endpoint: endpoint) }
+        return run
+    }
+
+    /// Runs one attempt; a failed attempt is retried as a new run while MaxRetries allows.
+    static func attempt(_ job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint) async {
+        let registry = endpoint.configuration.glueJobs
+        var final: JobRunRecord
+        if let launcher = endpoint.configuration.launcher {
+            final = await launcher.execute(job: job, run: run, control: control, endpoint: endpoint, registry: registry)
+        } else {
+            final = run
+            final.JobRunState = "FAILED"
+            final.ErrorMessage = "this endpoint does not run jobs"
+            final.CompletedOn = Date()
+        }
+        if final.JobRunState == "FAILED", run.Attempt < (job.definition.MaxRetries ?? 0) {
+            let now = Date()
+            var next = run
+            next.Id = JobRunRecord.newId()
+            next.Attempt = run.Attempt + 1
+            next.PreviousRunId = run.Id
+            next.StartedOn = now
+            next.LastModifiedOn = now
+            next.JobRunState = "STARTING"
+            // The retry is admitted before the failed attempt is recorded as finished, so anyone
+            // waiting for the run finds its successor.
+            if let nextControl = registry.admit(next, limit: Int.max) {
+                registry.record(final)
+                await attempt(job, run: next, control: nextControl, endpoint: endpoint)
+                return
+            }
+        }
+        registry.record(final)
+    }
+
+    /// Waits for a run and, when it was retried, for its last attempt.
+    public static func waitForLastAttempt(job: String, id: String, registry: GlueJobRegistry) async -> JobRunRecord {
+        var current = await registry.waitUntilFinished(job: job, id: id)
+        while let next = registry.runs(of: job).first(where: { $0.PreviousRunId == current.Id }) {
+            current = await registry.waitUntilFinished(job: job, id: next.Id)
+        }
+        return current
+    }
+}

@@ -1,0 +1,227 @@
+import AWSClient
+import Endpoint
+import Foundation
+import ObjectStore
+import PythonHost
+import SigV4
+import World
+
+/// Runs job attempts as Glue does: assumes the job role as glue.amazonaws.com, fetches the
+/// script (and `--extra-py-files`) from S3 with the role's credentials, and runs the script in
+/// a sandboxed worker with the role's session behind the container-credentials endpoint.
+struct RuntimeJobLauncher: JobRunLauncher {
+    let world: World
+    let environment: PythonEnvironment
+    let options: RunOptions
+    /// Set for `glueshim run`, which keeps each attempt's events in its run folder.
+    let events: RunEventSink?
+
+    /// Host names a job must never reach in local mode.
+    static let realAWSHosts = ["amazonaws.com", "amazonaws.com.cn", "aws.amazon.com", "api.aws"]
+
+    enum Outcome: Sendable {
+        case exited(Int32)
+        case timedOut
+        case stopped
+        case failedToStart(String)
+    }
+
+    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint, registry: GlueJobRegistry) async -> JobRunRecord {
+        let folder = options.runsDirectory.appendingPathComponent(run.Id)
+        var record = run
+        do {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
+        } catch {
+            return finish(record, .failedToStart("cannot create the run folder \(folder.path): \(error.localizedDescription)"), folder: folder)
+        }
+        events?.begin(runId: run.Id, file: folder.appendingPathComponent("events.jsonl"))
+        record.JobRunState = "RUNNING"
+        record.LastModifiedOn = Date()
+        registry.record(record)
+        let outcome: Outcome
+        do {
+            outcome = try await attempt(job, run: record, folder: folder, control: control, endpoint: endpoint)
+        } catch {
+            outcome = .failedToStart("\(error)")
+        }
+        return finish(record, outcome, folder: folder)
+    }
+
+    func finish(_ run: JobRunRecord, _ outcome: Outcome, folder: URL) -> JobRunRecord {
+        var record = run
+        let completed = Date()
+        record.CompletedOn = completed
+        record.LastModifiedOn = completed
+        record.ExecutionTime = Int(completed.timeIntervalSince(run.StartedOn).rounded())
+        switch outcome {
+        case .exited(let code):
+            record.ExitCode = code
+            record.JobRunState = code == 0 ? "SUCCEEDED" : "FAILED"
+            record.ErrorMessage = code == 0 ? nil : "Command failed with exit code \(code)"
+        case .timedOut:
+            record.JobRunState = "TIMEOUT"
+            record.ErrorMessage = "Job run timed out after \(record.Timeout) minutes"
+        case .stopped:
+            record.JobRunState = "STOPPED"
+        case .failedToStart(let message):
+            record.JobRunState = "FAILED"
+            record.ErrorMessage = message
+        }
+        try? record.json().write(to: folder.appendingPathComponent("run.json"), options: .atomic)
+        return record
+    }
+
+    func attempt(_ stored: StoredJob, run: JobRunRecord, folder: URL, control: RunControl, endpoint: LocalEndpoint) async throws -> Outcome {
+        let job = stored.definition
+        let merged = JobArguments.merge(job: job, run: run.Arguments)
+        guard job.Command.Name == "pythonshell" else {
+            return .failedToStart("glueshim runs Python shell jobs (Command.Name pythonshell), not \(job.Command.Name)")
+        }
+        guard let role = world.role(nameOrArn: job.Role, defaultAccount: stored.account) else {
+            return .failedToStart("The role \(job.Role) does not exist in the world \(world.source) (give the role's name or ARN)")
+        }
+        // Glue assumes the job role as the service principal glue.amazonaws.com, so a role whose
+        // trust policy does not trust Glue cannot run a job.
+        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: Date().addingTimeInterval(7 * 86400))
+        let glue = AWSClient(endpoint: endpoint.url, region: world.region, credentials: service.credentials)
+        let session = JobRoleSession(client: glue, roleArn: role.arn)
+        let jobCredentials: AssumedRoleCredentials
+        do {
+            jobCredentials = try await session.credentials()
+        } catch {
+            return .failedToStart("Glue could not assume the job role \(role.arn): \(error.code): \(error.message)")
+        }
+        let asJobRole = AWSClient(endpoint: endpoint.url, region: world.region, credentials: jobCredentials.credentials)
+        let tmp = folder.appendingPathComponent("tmp")
+
+        // The script: deployed to its ScriptLocation when the job folder has it, then fetched
+        // from S3 with the job role's permissions, as Glue fetches it.
+        let location = JobArguments.scriptLocation(job: job, merged: merged)
+        let script: Data
+        if let (bucket, key) = S3URL.parse(location) {
+            let store = endpoint.configuration.store
+            if let local = stored.localScript, let data = FileManager.default.contents(atPath: local.path) {
+                guard store.hasBucket(bucket) else {
+                    return .failedToStart("ScriptLocation \(location) names bucket '\(bucket)', which the world does not have")
+                }
+                try store.put(bucket: bucket, key: key, body: data, attributes: ObjectAttributes(contentType: "text/x-python"), now: Date())
+            }
+            do {
+                script = try await asJobRole.getObject(bucket: bucket, key: key)
+            } catch {
+                return .failedToStart("Failed to download the script from \(location): \(error.code): \(error.message)")
+            }
+        } else {
+            let url = URL(fileURLWithPath: location, relativeTo: stored.folder)
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                return .failedToStart("script \(url.path) not found")
+            }
+            script = data
+        }
+        let scriptName = (location as NSString).lastPathComponent.isEmpty ? "script.py" : (location as NSString).lastPathComponent
+        let scriptFolder = "glue-python-scripts-" + Self.randomToken(8).lowercased()
+        let hostScriptDir = tmp.appendingPathComponent(scriptFolder)
+        try FileManager.default.createDirectory(at: hostScriptDir, withIntermediateDirectories: true)
+        try script.write(to: hostScriptDir.appendingPathComponent(scriptName))
+        let scriptPath = "/tmp/\(scriptFolder)/\(scriptName)"
+
+        // --extra-py-files: .py files join a folder on sys.path; .zip and .whl go on sys.path themselves.
+        var libraryPaths: [String] = []
+        if let extra = merged["--extra-py-files"], !extra.isEmpty {
+            let libsFolder = "glue-python-libs-" + Self.randomToken(8).lowercased()
+            let hostLibs = tmp.appendingPathComponent(libsFolder)
+            try FileManager.default.createDirectory(at: hostLibs, withIntermediateDirectories: true)
+            var addedFolder = false
+            for item in extra.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
+                guard let (bucket, key) = S3URL.parse(item) else {
+                    return .failedToStart("--extra-py-files: \(item) is not an s3:// path")
+                }
+                let name = (key as NSString).lastPathComponent
+                guard [".py", ".zip", ".whl"].contains(where: { name.hasSuffix($0) }) else {
+                    return .failedToStart("--extra-py-files: \(item) is not a .py, .zip or .whl file")
+                }
+                let data: Data
+                do { data = try await asJobRole.getObject(bucket: bucket, key: key) } catch {
+                    return .failedToStart("Failed to download --extra-py-files \(item): \(error.code): \(error.message)")
+                }
+                try data.write(to: hostLibs.appendingPathComponent(name))
+                if name.hasSuffix(".py") {
+                    if !addedFolder { libraryPaths.append("/tmp/\(libsFolder)"); addedFolder = true }
+                } else {
+                    libraryPaths.append("/tmp/\(libsFolder)/\(name)")
+                }
+            }
+        }
+
+        let spec = WorkerSpec(scriptPath: scriptPath,
+                              argv: JobArguments.argv(scriptPath: scriptPath, job: job, merged: merged, passJobName: options.passJobName),
+                              modulePaths: libraryPaths + [environment.supportPath, environment.sitePackages],
+                              pythonExecutable: environment.pythonExecutable,
+                              sandboxTmp: tmp.path,
+                              workingDirectory: "/tmp",
+                              blockedHostSuffixes: Self.realAWSHosts)
+        let specURL = folder.appendingPathComponent("worker.json")
+        try JSONEncoder().encode(spec).write(to: specURL)
+
+        let token = Self.randomToken(32)
+        let credentialsURI = endpoint.registerContainerCredentials(token: token) {
+            let c = try await session.credentials()
+            return (c.credentials, c.expiration)
+        }
+        let env = Self.workerEnvironment(endpoint: endpoint, region: world.region, credentialsURI: credentialsURI, token: token, environment: environment)
+        if control.stopRequested { return .stopped }
+        let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path], environment: env)
+
+        let outLog = LogFile(folder.appendingPathComponent("output.log"))
+        let errLog = LogFile(folder.appendingPathComponent("error.log"))
+        let timedOut = TimeoutFlag(), stopped = TimeoutFlag()
+        control.onStop { stopped.set(); process.killGroup() }
+        let limit = Double(run.Timeout) * options.minuteSeconds
+        let timer = Task {
+            try await Task.sleep(for: .seconds(limit))
+            timedOut.set()
+            process.killGroup()
+        }
+        let out = options.stdout, err = options.stderr
+        let status = await process.wait(
+            stdout: { data in outLog.write(data); out(data) },
+            stderr: { data in errLog.write(data); err(data) })
+        timer.cancel()
+        outLog.close()
+        errLog.close()
+        if stopped.isSet { return .stopped }
+        return timedOut.isSet ? .timedOut : .exited(status)
+    }
+
+    /// The worker's whole environment: nothing of the user's, least of all their AWS credentials.
+    static func workerEnvironment(endpoint: LocalEndpoint, region: String, credentialsURI: String, token: String, environment: PythonEnvironment) -> [String: String] {
+        let venvBin = URL(fileURLWithPath: environment.pythonExecutable).deletingLastPathComponent().path
+        return [
+            "PATH": "\(venvBin):/usr/local/bin:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONIOENCODING": "utf-8",
+            "GLUE_INSTALLATION": "/opt/amazon",
+            "AWS_ENDPOINT_URL": endpoint.url.absoluteString,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": credentialsURI,
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN": token,
+            // The user's ~/.aws files must not reach the job.
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        ]
+    }
+
+    static func randomToken(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<count).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+    }
+}
