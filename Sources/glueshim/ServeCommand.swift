@@ -53,7 +53,8 @@ struct ServeCommand: AsyncSubcommand {
         } catch {
             fail(error.description)
         }
-        let configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
+        var configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
+        let jobs = GlueShimServeJobs.enable(&configuration, world: loaded, runsDirectory: stateURL.appendingPathComponent("runs"))
         let principal = self.principal
         do {
             try await withLocalEndpoint(configuration) { endpoint in
@@ -67,6 +68,7 @@ struct ServeCommand: AsyncSubcommand {
                     lines.append("export AWS_SECRET_ACCESS_KEY=\(credentials.secretAccessKey)")
                     lines.append(credentials.sessionToken.map { "export AWS_SESSION_TOKEN=\($0)" } ?? "unset AWS_SESSION_TOKEN")
                 }
+                if !jobs.isEmpty { lines.append("# Glue jobs: \(jobs.joined(separator: ", "))") }
                 lines.append("# serving until Ctrl-C")
                 Terminal.out(lines.joined(separator: "\n") + "\n")
                 await SignalWaiter.waitForTermination()

@@ -1,0 +1,78 @@
+import Foundation
+
+/// A `glueshim serve` child process and the environment it printed.
+final class ServeProcess: @unchecked Sendable {
+    let process = Process()
+    var environment: [String: String] = [:]
+    let state: URL
+
+    /// Starts `glueshim serve --port 0` from the repository root and waits for its export lines.
+    init(as principal: String?, extraEnvironment: [String: String] = [:]) throws {
+        state = temporaryFolder("serve-state")
+        process.executableURL = glueshimBinary
+        var arguments = ["serve", "--port", "0", "--state", state.path]
+        if let principal { arguments += ["--as", principal] }
+        process.arguments = arguments
+        process.currentDirectoryURL = repoRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(extraEnvironment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        var text = ""
+        let handle = out.fileHandleForReading
+        let deadline = Date().addingTimeInterval(60)
+        while !text.contains("# serving until Ctrl-C"), Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let pair = line.dropFirst("export ".count)
+            if let eq = pair.firstIndex(of: "=") { environment[String(pair[..<eq])] = String(pair[pair.index(after: eq)...]) }
+        }
+        guard environment["AWS_ENDPOINT_URL"] != nil else {
+            process.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "glueshim serve printed no endpoint: \(text)"])
+        }
+    }
+
+    deinit {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// Runs a Python script with boto3 (the job environment's interpreter) against this endpoint;
+    /// the script's last stdout line is JSON, returned decoded.
+    func python(_ source: String) throws -> [String: Any] {
+        let file = temporaryFolder("client").appendingPathComponent("client.py")
+        try source.write(to: file, atomically: true, encoding: .utf8)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: jobPython)
+        child.arguments = [file.path]
+        var env = ["PATH": "/usr/bin:/bin", "HOME": NSHomeDirectory(), "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"]
+        env.merge(environment) { $1 }
+        child.environment = env
+        let out = Pipe(), err = Pipe()
+        child.standardOutput = out
+        child.standardError = err
+        try child.run()
+        nonisolated(unsafe) var errData = Data()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); done.signal() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        done.wait()
+        child.waitUntilExit()
+        let lastLine = String(decoding: outData, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        guard child.terminationStatus == 0, let object = try JSONSerialization.jsonObject(with: Data(lastLine.utf8)) as? [String: Any] else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "client failed: \(String(decoding: errData, as: UTF8.self))"])
+        }
+        return object
+    }
+}
+
+/// The interpreter of glueshim's job environment (boto3 1.44.5), provisioned by the first run.
+let jobPython: String = {
+    let env = ProcessInfo.processInfo.environment
+    let cache = env["GLUESHIM_CACHE"] ?? env["XDG_CACHE_HOME"].map { $0 + "/glueshim" } ?? (NSHomeDirectory() + "/.cache/glueshim")
+    return cache + "/venv-py3.11-boto3-1.44.5/bin/python3"
+}()
