@@ -12,6 +12,9 @@ enum RunSummary {
         var lines = ["", "── glueshim run \(r.Id)"]
         lines.append("job        \(r.JobName)")
         lines.append("state      \(r.JobRunState)" + (r.ErrorMessage.map { "  (\($0))" } ?? ""))
+        if result.attempts.count > 1 {
+            lines.append("attempts   " + result.attempts.map { "\($0.Id.prefix(11))… \($0.JobRunState)" }.joined(separator: ", "))
+        }
         lines.append("duration   " + String(format: "%.2f s", duration))
         lines.append("run folder \(folder)/  (tmp/, output.log, error.log, events.jsonl, run.json)")
         let denied = result.events.filter { $0.decision == "deny" }.count

@@ -135,6 +135,17 @@ import Testing
         #expect(record["ErrorMessage"] as? String == "Command failed with exit code 2")
     }
 
+    @Test func logsPrintsARunsOutputAndErrors() throws {
+        let file = try script("import sys\nprint('to output')\nprint('to error', file=sys.stderr)\n")
+        let runs = temporaryFolder("runs")
+        _ = try glueshim(["run", file.path, "--role", "glue-role-test", "--runs-dir", runs.path])
+        let id = try onlyRun(in: runs).lastPathComponent
+        #expect(try glueshim(["logs", id, "--runs-dir", runs.path]).stdout == "to output\n")
+        #expect(try glueshim(["logs", id, "--runs-dir", runs.path, "--errors"]).stdout == "to error\n")
+        let missing = try glueshim(["logs", "jr_0000", "--runs-dir", runs.path])
+        #expect(missing.status == 2)
+    }
+
     @Test func missingJobFolderIsAUsageError() throws {
         let result = try glueshim(["run", "jobs/does-not-exist"])
         #expect(result.status == 2)
