@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "GlueRuntime",
             dependencies: ["PythonHost", "Endpoint", "AWSClient", "World", "ObjectStore", "IAMPolicy",
-                           .product(name: "Yams", package: "Yams")]
+                           .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
             name: "glueshim",

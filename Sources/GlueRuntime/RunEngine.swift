@@ -43,6 +43,8 @@ public struct RunResult: Sendable {
     public var events: [CallEvent]
     /// Every attempt, first to last (more than one when MaxRetries retried a failure).
     public var attempts: [JobRunRecord]
+    /// The run's S3 objects as the job left them.
+    public var store: ObjectStore
 }
 
 /// Runs Python shell jobs as Glue does, against a local world: `glueshim run`.
@@ -89,7 +91,7 @@ public enum RunEngine {
             throw .local("the local endpoint failed: \(error)")
         }
         return RunResult(record: final, folder: options.runsDirectory.appendingPathComponent(final.Id),
-                         events: events.events(of: final.Id), attempts: attempts)
+                         events: events.events(of: final.Id), attempts: attempts, store: store)
     }
 }
 

@@ -1,0 +1,5 @@
+"""A helper module a job loads with --extra-py-files."""
+
+
+def summarize(names):
+    return f"{len(names)} bucket(s): {', '.join(sorted(names))}"
