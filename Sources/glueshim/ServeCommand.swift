@@ -82,8 +82,9 @@ struct ServeCommand: AsyncSubcommand {
 
     struct ServeError: Error { var message: String }
 
-    /// A user's long-term keys, or a role session assumed through STS by the service its trust policy names.
-    static func credentials(for arn: String, world: World, endpoint: LocalEndpoint) async throws -> AWSCredentials {
+    /// A user's long-term keys, or a role session assumed through STS: by the service its trust
+    /// policy names, else by a role it trusts (itself obtained the same way).
+    static func credentials(for arn: String, world: World, endpoint: LocalEndpoint, depth: Int = 0) async throws -> AWSCredentials {
         let store = endpoint.configuration.credentials
         if let user = world.user(arn: arn) {
             let principal = PrincipalIdentity(kind: .user, arn: user.arn, account: user.account, userId: user.userId, userName: user.name, tags: user.tags)
@@ -92,18 +93,21 @@ struct ServeCommand: AsyncSubcommand {
         guard let role = world.role(arn: arn) else {
             throw ServeError(message: "--as \(arn): no such role or user in the world (give a role or user ARN)")
         }
-        let services = role.trustPolicy.policy.statements
+        let trusting = role.trustPolicy.policy.statements
             .filter { $0.effect == .allow && ($0.action ?? []).contains { Wildcard.matches($0, "sts:AssumeRole", caseInsensitive: true) } }
-            .flatMap { $0.principal?.service ?? [] }
-        guard let service = services.first else {
-            throw ServeError(message: "--as \(arn): the role's trust policy trusts no AWS service; assume it with `aws sts assume-role` as a principal it trusts")
+        let caller: AWSCredentials
+        if let service = trusting.flatMap({ $0.principal?.service ?? [] }).first {
+            caller = store.issueServicePrincipal(service, expiration: Date().addingTimeInterval(86400)).credentials
+        } else if depth < 3, let trusted = trusting.flatMap({ $0.principal?.aws ?? [] }).first(where: { world.role(arn: $0) != nil || world.user(arn: $0) != nil }) {
+            caller = try await credentials(for: trusted, world: world, endpoint: endpoint, depth: depth + 1)
+        } else {
+            throw ServeError(message: "--as \(arn): the role's trust policy trusts no AWS service and no role or user of the world")
         }
-        let serviceCredentials = store.issueServicePrincipal(service, expiration: Date().addingTimeInterval(86400)).credentials
-        let client = AWSClient(endpoint: endpoint.url, region: world.region, credentials: serviceCredentials)
+        let client = AWSClient(endpoint: endpoint.url, region: world.region, credentials: caller)
         do {
             return try await client.assumeRole(roleArn: role.arn, sessionName: "glueshim-serve").credentials
         } catch {
-            throw ServeError(message: "--as \(arn): \(service) could not assume the role: \(error)")
+            throw ServeError(message: "--as \(arn): could not assume the role: \(error)")
         }
     }
 
