@@ -44,9 +44,11 @@ struct GlueService: Sendable {
         case "GetJobRun": output = getJobRun(call)
         case "GetJobRuns": output = getJobRuns(call)
         case "BatchStopJobRun": output = batchStopJobRun(call)
-        case "TagResource", "UntagResource", "GetTags": output = tags(call)
+        case "TagResource", "UntagResource", "GetTags" where !((call.input["ResourceArn"] as? String)?.contains(":session/") ?? false):
+            output = tags(call)
         default:
-            output = .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+            output = await handleSession(call, endpoint: endpoint)
+                ?? .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
         }
         switch output {
         case .success(let object):
