@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// A job as the Glue API keeps it.
-public struct StoredJob: Sendable, Hashable {
+public struct StoredJob: Codable, Sendable, Hashable {
     public var definition: JobDefinition
     public var createdOn: Date
     public var lastModifiedOn: Date
@@ -52,7 +52,16 @@ public protocol JobRunLauncher: Sendable {
 }
 
 /// The Glue jobs and job runs of an endpoint, shared by the Glue API and `glueshim run`.
+/// With a file, jobs, tags and runs survive restarts of `glueshim serve --state DIR`.
 public final class GlueJobRegistry: Sendable {
+    /// What is written to the file.
+    struct Snapshot: Codable {
+        var jobs: [String: StoredJob]
+        var tags: [String: [String: String]]
+        var runs: [String: [JobRunRecord]]
+    }
+    private let file: URL?
+
     struct State {
         var jobs: [String: StoredJob] = [:]
         var tags: [String: [String: String]] = [:]
@@ -63,7 +72,51 @@ public final class GlueJobRegistry: Sendable {
     }
     private let state = Mutex(State())
 
-    public init() {}
+    public init() { file = nil }
+
+    /// A registry kept in `file`: loaded now, saved after every change. Runs that were going when
+    /// glueshim stopped are recorded as ERROR.
+    public init(file: URL) {
+        self.file = file
+        if let data = FileManager.default.contents(atPath: file.path),
+           let snapshot = try? Self.decoder.decode(Snapshot.self, from: data) {
+            state.withLock { s in
+                s.jobs = snapshot.jobs
+                s.tags = snapshot.tags
+                s.runs = snapshot.runs.mapValues { runs in
+                    runs.map { run in
+                        guard !run.isFinished else { return run }
+                        var ended = run
+                        ended.JobRunState = "ERROR"
+                        ended.ErrorMessage = "glueshim stopped while the run was going"
+                        ended.CompletedOn = run.LastModifiedOn
+                        return ended
+                    }
+                }
+            }
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    /// Writes the registry to its file (temporary file, then rename).
+    private func save() {
+        guard let file else { return }
+        let snapshot = state.withLock { Snapshot(jobs: $0.jobs, tags: $0.tags, runs: $0.runs) }
+        guard let data = try? Self.encoder.encode(snapshot) else { return }
+        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? data.write(to: file, options: .atomic)
+    }
 
     public func job(_ name: String) -> StoredJob? { state.withLock { $0.jobs[name] } }
     public var jobs: [StoredJob] { state.withLock { $0.jobs.values.sorted { $0.definition.Name < $1.definition.Name } } }
@@ -71,24 +124,31 @@ public final class GlueJobRegistry: Sendable {
     /// Adds a job; false when the name is taken.
     @discardableResult
     public func create(_ job: StoredJob) -> Bool {
-        state.withLock { s in
+        let created = state.withLock { s in
             guard s.jobs[job.definition.Name] == nil else { return false }
             s.jobs[job.definition.Name] = job
             s.tags[job.definition.Name] = job.definition.Tags ?? [:]
             return true
         }
+        if created { save() }
+        return created
     }
 
     public func update(_ name: String, _ change: (inout StoredJob) -> Void) -> Bool {
-        state.withLock { s in
+        let updated = state.withLock { s in
             guard var job = s.jobs[name] else { return false }
             change(&job)
             s.jobs[name] = job
             return true
         }
+        if updated { save() }
+        return updated
     }
 
-    public func delete(_ name: String) { state.withLock { s in s.jobs[name] = nil; s.tags[name] = nil } }
+    public func delete(_ name: String) {
+        state.withLock { s in s.jobs[name] = nil; s.tags[name] = nil }
+        save()
+    }
 
     public func tags(_ name: String) -> [String: String] { state.withLock { $0.tags[name] ?? [:] } }
     public func setTags(_ name: String, _ change: (inout [String: String]) -> Void) {
@@ -97,6 +157,7 @@ public final class GlueJobRegistry: Sendable {
             change(&t)
             s.tags[name] = t
         }
+        save()
     }
 
     /// Runs of a job, newest first.
@@ -106,7 +167,7 @@ public final class GlueJobRegistry: Sendable {
 
     /// Records a new run unless the job already has `limit` runs going.
     public func admit(_ run: JobRunRecord, limit: Int) -> RunControl? {
-        state.withLock { s in
+        let control: RunControl? = state.withLock { s in
             let active = (s.runs[run.JobName] ?? []).filter { !$0.isFinished }.count
             guard active < limit else { return nil }
             s.runs[run.JobName, default: []].append(run)
@@ -114,6 +175,8 @@ public final class GlueJobRegistry: Sendable {
             s.controls[run.Id] = control
             return control
         }
+        if control != nil { save() }
+        return control
     }
 
     public func control(_ runId: String) -> RunControl? { state.withLock { $0.controls[runId] } }
@@ -126,6 +189,7 @@ public final class GlueJobRegistry: Sendable {
             s.controls[run.Id] = nil
             return s.finished.removeValue(forKey: run.Id) ?? []
         }
+        save()
         for waiter in waiters { waiter.resume(returning: run) }
     }
 

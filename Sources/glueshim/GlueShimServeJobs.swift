@@ -5,8 +5,10 @@ import World
 
 /// Job runs for `glueshim serve`: the jobs in ./jobs, and StartJobRun running them.
 enum GlueShimServeJobs {
-    static func enable(_ configuration: inout EndpointConfiguration, world: World, runsDirectory: URL) -> [String] {
-        var options = RunOptions(runsDirectory: runsDirectory, workerExecutable: RunCommand.selfExecutable())
+    /// Jobs, tags and run history are kept in STATE/glue-jobs.json, run folders in STATE/runs.
+    static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL) -> [String] {
+        configuration.glueJobs = GlueJobRegistry(file: state.appendingPathComponent("glue-jobs.json"))
+        var options = RunOptions(runsDirectory: state.appendingPathComponent("runs"), workerExecutable: RunCommand.selfExecutable())
         options.progress = { Terminal.err($0 + "\n") }
         do {
             try JobService.enableJobRuns(&configuration, options: options)

@@ -54,7 +54,7 @@ struct ServeCommand: AsyncSubcommand {
             fail(error.description)
         }
         var configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
-        let jobs = GlueShimServeJobs.enable(&configuration, world: loaded, runsDirectory: stateURL.appendingPathComponent("runs"))
+        let jobs = GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL)
         let principal = self.principal
         do {
             try await withLocalEndpoint(configuration) { endpoint in
