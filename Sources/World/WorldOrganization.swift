@@ -121,8 +121,8 @@ extension WorldLoader {
         default:
             let scp = key == "serviceControlPolicies"
             for entry in try entries(node, "organization.\(key)") {
-                policies[keyPath: scp ? \.serviceControlPolicies : \.resourceControlPolicies]
-                    .append(try organizationPolicy(name: entry.key, entry.value, kind: scp ? .scp : .rcp))
+                let policy = try organizationPolicy(name: entry.key, entry.value, kind: scp ? .scp : .rcp)
+                if scp { policies.serviceControlPolicies.append(policy) } else { policies.resourceControlPolicies.append(policy) }
             }
         }
     }

@@ -22,9 +22,9 @@ func importFixtureWorld() throws -> (world: World, yaml: String, messages: [Worl
         .map { importFixtures.appendingPathComponent($0) }
     options.accountPaths = ["222222222222": "r-ab12/ou-ab12-11111111"]
     var importer = WorldImport(options: options)
-    let yaml = try #require(importer.run(exports: [importFixtures.appendingPathComponent("authz-glue-account.json"),
-                                                   importFixtures.appendingPathComponent("authz-data-account.json")]),
-                            "\(importer.messages)")
+    let output = importer.run(exports: [importFixtures.appendingPathComponent("authz-glue-account.json"),
+                                        importFixtures.appendingPathComponent("authz-data-account.json")])
+    let yaml = try #require(output, "\(importer.messages)")
     let file = scratchFolder("import").appendingPathComponent("world.yaml")
     try yaml.write(to: file, atomically: true, encoding: .utf8)
     return (try World.load(from: file), yaml, importer.messages)
@@ -159,7 +159,8 @@ func defaultVersion(_ arn: String) -> (Any) -> Any? {
         var options = WorldImport.Options()
         options.aliases = ["111111111111": "glue-jobs"]
         var importer = WorldImport(options: options)
-        let merged = try #require(importer.run(exports: [importFixtures.appendingPathComponent("authz-glue-account.json")], existing: yaml))
+        let mergedOutput = importer.run(exports: [importFixtures.appendingPathComponent("authz-glue-account.json")], existing: yaml)
+        let merged = try #require(mergedOutput)
         try merged.write(to: file, atomically: true, encoding: .utf8)
         let reloaded = try World.load(from: file)
         #expect(reloaded.accounts["222222222222"]?.roles.keys.sorted() == ["data-reader", "partner-access"])
@@ -185,7 +186,8 @@ func defaultVersion(_ arn: String) -> (Any) -> Any? {
         }
         """.write(to: file, atomically: true, encoding: .utf8)
         var importer = WorldImport(options: .init())
-        #expect(importer.run(exports: [file]) == nil)
+        let output = importer.run(exports: [file])
+        #expect(output == nil)
         let error = try #require(importer.messages.first)
         #expect(error.severity == .error)
         #expect(error.line == 7)
