@@ -138,7 +138,12 @@ struct WorldCheckCommand: ParsableCommand {
 
     func run() throws {
         let diagnostics = WorldCheck.check(URL(fileURLWithPath: file))
-        for diagnostic in diagnostics { print(diagnostic) }
+        // Paths as the user wrote them: relative to the current folder when under it.
+        let cwd = FileManager.default.currentDirectoryPath + "/"
+        for var diagnostic in diagnostics {
+            if diagnostic.file.hasPrefix(cwd) { diagnostic.file.removeFirst(cwd.count) }
+            print(diagnostic)
+        }
         let errors = diagnostics.filter { $0.severity == .error }.count
         let warnings = diagnostics.count - errors
         FileHandle.standardError.write(Data("\(file): \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n".utf8))
