@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),
-        .testTarget(name: "WorldTests", dependencies: ["World"]),
+        .testTarget(name: "WorldTests", dependencies: ["World"], exclude: ["Fixtures"]),
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "World", "ObjectStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
     ],

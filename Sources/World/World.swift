@@ -68,6 +68,8 @@ public struct Organization: Sendable, Hashable {
     public var id: String
     public var managementAccount: String
     public var accounts: [String]
+    /// Root, organizational units, SCPs and RCPs (see WorldOrganization.swift).
+    public var policies = OrganizationPolicies()
     public init(id: String, managementAccount: String, accounts: [String]) {
         self.id = id
         self.managementAccount = managementAccount

@@ -7,6 +7,9 @@ extension World {
     /// problem is reported with its file, line and column.
     public static func load(from url: URL) throws(WorldError) -> World {
         let path = url.path
+        if url.hasDirectoryPath || (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
+            return try loadFolder(url)  // WorldFolder.swift
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WorldError(file: path, message: "cannot read the world file (does it exist?); pass an existing file with --world")
         }
@@ -33,6 +36,8 @@ extension World {
 struct WorldLoader {
     let file: String
     let base: URL
+    /// Off when the world is one file of a folder: references are checked once all files are read.
+    var checksReferences = true
 
     func fail(_ node: Node?, _ message: String) -> WorldError {
         WorldError(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
@@ -134,17 +139,20 @@ struct WorldLoader {
             switch entry.key {
             case "region": region = try string(entry.value, "region") ?? region
             case "organization":
-                let fields = try mapping(entry.value, "organization", allowed: ["id", "managementAccount", "accounts"])
+                let fields = try mapping(entry.value, "organization", allowed: Set(["id", "managementAccount", "accounts"]).union(Self.organizationTreeFields))
                 var id = "o-exampleorgid"; var management = ""; var members: [String] = []
+                var tree = OrganizationPolicies()
                 for field in fields {
                     switch field.key {
                     case "id": id = try string(field.value, "organization.id") ?? id
                     case "managementAccount": management = try string(field.value, "organization.managementAccount") ?? ""
-                    default: members = try stringList(field.value, "organization.accounts")
+                    case "accounts": members = try stringList(field.value, "organization.accounts")
+                    default: try organizationField(field.key, field.value, into: &tree)
                     }
                 }
                 if management.isEmpty { management = members.first ?? "" }
                 organization = Organization(id: id, managementAccount: management, accounts: members)
+                organization?.policies = tree
             default: accountsNode = entry.value
             }
         }
@@ -165,7 +173,7 @@ struct WorldLoader {
             }
         }
         var world = World(region: region, organization: organization, accounts: accounts, baseDirectory: base, source: file)
-        try checkReferences(&world)
+        if checksReferences { try checkReferences(&world) }
         return world
     }
 
