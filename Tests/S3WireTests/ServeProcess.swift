@@ -3,6 +3,7 @@ import Foundation
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
 let dataRoleArn = "arn:aws:iam::222222222222:role/glue-role-test-to-be-assumed"
+let glueRoleArn = "arn:aws:iam::111111111111:role/glue-role-test"
 
 /// The built `glueshim` binary, next to the test bundle.
 let glueshimBinary: URL = {
@@ -35,7 +36,7 @@ final class ServeProcess: @unchecked Sendable {
     var environment: [String: String] = [:]
     let stdout = Pipe()
 
-    init(state: URL, as principal: String = dataRoleArn) throws {
+    init(state: URL, as principal: String = glueRoleArn, assume: String? = dataRoleArn) throws {
         process.executableURL = glueshimBinary
         process.arguments = ["serve", "--port", "0", "--as", principal, "--state", state.path]
         process.currentDirectoryURL = repoRoot
@@ -58,6 +59,16 @@ final class ServeProcess: @unchecked Sendable {
             let assignment = line.dropFirst("export ".count)
             guard let eq = assignment.firstIndex(of: "=") else { continue }
             environment[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+        }
+        // The data role trusts the job role, not a service: assume it from the served session, as the seed job does.
+        if let assume {
+            let script = "import boto3; c = boto3.client('sts').assume_role(RoleArn='\(assume)', RoleSessionName='wire')['Credentials']; print(c['AccessKeyId'], c['SecretAccessKey'], c['SessionToken'])"
+            let out = try run(try tool("python3"), ["-c", script], environment: clientEnvironment)
+            let parts = out.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard out.status == 0, parts.count == 3 else { throw WireError(description: "cannot assume \(assume): \(out.stderr)") }
+            environment["AWS_ACCESS_KEY_ID"] = parts[0]
+            environment["AWS_SECRET_ACCESS_KEY"] = parts[1]
+            environment["AWS_SESSION_TOKEN"] = parts[2]
         }
     }
 

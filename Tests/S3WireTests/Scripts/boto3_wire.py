@@ -39,7 +39,13 @@ check(got["Body"].read() == b"hello world", "small body")
 check(got.get("ChecksumCRC32") == "DUoRhQ==", f"crc32 returned: {got.get('ChecksumCRC32')}")
 check(got["Metadata"] == {"k": "v"}, "metadata")
 
-for algorithm in ["CRC32C", "SHA1", "SHA256", "CRC64NVME"]:
+algorithms = ["SHA1", "SHA256"]
+try:
+    import awscrt  # noqa: F401  botocore computes CRC32C and CRC64NVME only with the CRT
+    algorithms += ["CRC32C", "CRC64NVME"]
+except ImportError:
+    pass
+for algorithm in algorithms:
     s3.put_object(Bucket=bucket, Key=f"algo/{algorithm}", Body=b"x" * 1000, ChecksumAlgorithm=algorithm)
     head = s3.head_object(Bucket=bucket, Key=f"algo/{algorithm}", ChecksumMode="ENABLED")
     check(head.get(f"Checksum{algorithm}"), f"{algorithm} kept")
@@ -72,14 +78,15 @@ for key in ["../x", "a//b", "trailing/", "ünï/鍵", "k" * 1024]:
 keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
 check("../x" in keys and "a//b" in keys and "ünï/鍵" in keys, "opaque keys listed")
 check(keys == sorted(keys, key=lambda k: k.encode()), "utf-8 binary order")
-v1 = s3.list_objects(Bucket=bucket, Prefix="algo/", MaxKeys=2)
-check(v1["IsTruncated"] and len(v1["Contents"]) == 2, "list v1 page")
+v1 = s3.list_objects(Bucket=bucket, Prefix="algo/", MaxKeys=1)
+check(v1["IsTruncated"] and len(v1["Contents"]) == 1, "list v1 page")
 
 # Bucket policy round trip and MalformedPolicy.
-check(code_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Statement":[]}')) == "MalformedPolicy", "malformed policy")
+check(code_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % bucket)) == "MalformedPolicy", "malformed policy")
 
 # Presigned GET via urllib, path style and virtual-hosted style; expired URLs are refused.
-url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "small.txt"}, ExpiresIn=60)
+signer = boto3.client("s3", config=Config(signature_version="s3v4"))  # query-string SigV4
+url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "small.txt"}, ExpiresIn=60)
 check(urllib.request.urlopen(url).read() == b"hello world", "presigned get")
 # Virtual-hosted style: Host bucket.localhost:PORT, signed as botocore signs it, sent to the loopback address
 # (BUCKET.localhost does not resolve on every machine).
@@ -91,10 +98,11 @@ port = urlparse(os.environ["AWS_ENDPOINT_URL"]).port
 vreq = AWSRequest(method="GET", url=f"http://{bucket}.localhost:{port}/small.txt")
 S3SigV4Auth(boto3.Session().get_credentials().get_frozen_credentials(), "s3", os.environ.get("AWS_REGION", "us-east-1")).add_auth(vreq)
 conn = http.client.HTTPConnection("127.0.0.1", port)
-conn.request("GET", "/small.txt", headers=dict(vreq.headers.items()))
+conn.request("GET", "/small.txt", headers={"Host": f"{bucket}.localhost:{port}", **dict(vreq.headers.items())})
 vres = conn.getresponse()
 check(vres.status == 200 and vres.read() == b"hello world", f"virtual-hosted get {vres.status}")
-put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "presigned-put.txt"}, ExpiresIn=60)
+put_signer = boto3.client("s3", config=Config(signature_version="s3v4"))  # query-string SigV4
+put_url = signer.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "presigned-put.txt"}, ExpiresIn=60)
 req = urllib.request.Request(put_url, data=b"via url", method="PUT")
 urllib.request.urlopen(req).read()
 check(s3.get_object(Bucket=bucket, Key="presigned-put.txt")["Body"].read() == b"via url", "presigned put")
