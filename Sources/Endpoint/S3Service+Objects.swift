@@ -7,7 +7,7 @@ extension S3Service {
     // MARK: ListObjectsV2
 
     func listObjectsV2(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
-        let bucket: Bucket
+        let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "ListObjectsV2", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         let q = request.queryItems
@@ -35,28 +35,7 @@ extension S3Service {
             after = key
         }
         let enc: (String) -> String = { encodeURL ? Self.urlEncodeKey($0) : $0 }
-        var contents: [ObjectRecord] = []
-        var prefixes: [String] = []
-        var truncated = false
-        var lastReturned: String?
-        for record in configuration.store.list(bucket: name) {
-            if let after, !Array(after.utf8).lexicographicallyPrecedes(Array(record.key.utf8)) { continue }
-            guard record.key.hasPrefix(prefix) else { continue }
-            var commonPrefix: String?
-            if let delimiter, let range = record.key.dropFirst(prefix.count).range(of: delimiter) {
-                commonPrefix = String(record.key[..<range.upperBound])
-            }
-            if let cp = commonPrefix, prefixes.last == cp { continue }
-            if contents.count + prefixes.count >= maxKeys { truncated = true; break }
-            if let cp = commonPrefix {
-                prefixes.append(cp)
-                // Resume after every key of this prefix.
-                lastReturned = cp + "\u{10FFFF}"
-            } else {
-                contents.append(record)
-                lastReturned = record.key
-            }
-        }
+        let (contents, prefixes, truncated, lastReturned) = listPage(name, prefix: prefix, delimiter: delimiter, after: after, maxKeys: maxKeys)
         var xml = "<ListBucketResult xmlns=\"\(Self.namespace)\"><Name>\(XML.escape(name))</Name><Prefix>\(XML.escape(enc(prefix)))</Prefix>"
         if let token = q["continuation-token"] { xml += XML.element("ContinuationToken", token) }
         if let startAfter = q["start-after"] { xml += XML.element("StartAfter", enc(startAfter)) }
@@ -75,6 +54,82 @@ extension S3Service {
             xml += "<StorageClass>STANDARD</StorageClass></Contents>"
         }
         for p in prefixes { xml += "<CommonPrefixes><Prefix>\(XML.escape(enc(p)))</Prefix></CommonPrefixes>" }
+        xml += "</ListBucketResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+
+    /// One page of a listing: keys after `after` under `prefix`, rolled up at `delimiter`.
+    func listPage(_ name: String, prefix: String, delimiter: String?, after: String?, maxKeys: Int)
+        -> (contents: [ObjectRecord], prefixes: [String], truncated: Bool, last: String?) {
+        var contents: [ObjectRecord] = []
+        var prefixes: [String] = []
+        var truncated = false
+        var lastReturned: String?
+        let afterBytes = after.map { Array($0.utf8) }
+        for record in configuration.store.list(bucket: name) {
+            if let afterBytes, !afterBytes.lexicographicallyPrecedes(Array(record.key.utf8)) { continue }
+            guard record.key.hasPrefix(prefix) else { continue }
+            var commonPrefix: String?
+            if let delimiter, let range = record.key.dropFirst(prefix.count).range(of: delimiter) {
+                commonPrefix = String(record.key[..<range.upperBound])
+            }
+            if let cp = commonPrefix, prefixes.last == cp { continue }
+            if contents.count + prefixes.count >= maxKeys { truncated = true; break }
+            if let cp = commonPrefix {
+                prefixes.append(cp)
+                // Resume after every key of this prefix.
+                lastReturned = cp + "\u{10FFFF}"
+            } else {
+                contents.append(record)
+                lastReturned = record.key
+            }
+        }
+        return (contents, prefixes, truncated, lastReturned)
+    }
+
+    // MARK: ListObjects (v1)
+
+    func listObjectsV1(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "ListObjects", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        let q = request.queryItems
+        let prefix = q["prefix"] ?? ""
+        let delimiter = q["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
+        let encodeURL = q["encoding-type"] == "url"
+        if let encoding = q["encoding-type"], encoding != "url" {
+            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
+                                            extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
+        }
+        var maxKeys = 1000
+        if let text = q["max-keys"] {
+            guard let value = Int(text), value >= 0 else {
+                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
+                                                extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
+            }
+            maxKeys = min(value, 1000)
+        }
+        let marker = q["marker"].flatMap { $0.isEmpty ? nil : $0 }
+        let enc: (String) -> String = { encodeURL ? Self.urlEncodeKey($0) : $0 }
+        var after = marker
+        // A marker that is a common prefix resumes after every key under it.
+        if let marker, let delimiter, marker.hasPrefix(prefix), marker.dropFirst(prefix.count).hasSuffix(delimiter) { after = marker + "\u{10FFFF}" }
+        let page = listPage(name, prefix: prefix, delimiter: delimiter, after: after, maxKeys: maxKeys)
+        var xml = "<ListBucketResult xmlns=\"\(Self.namespace)\"><Name>\(XML.escape(name))</Name><Prefix>\(XML.escape(enc(prefix)))</Prefix>"
+        xml += "<Marker>\(XML.escape(enc(marker ?? "")))</Marker><MaxKeys>\(maxKeys)</MaxKeys>"
+        if let delimiter { xml += XML.element("Delimiter", enc(delimiter)) }
+        if encodeURL { xml += "<EncodingType>url</EncodingType>" }
+        xml += "<IsTruncated>\(page.truncated)</IsTruncated>"
+        // NextMarker only comes with a delimiter; without one clients resume after the last key.
+        if page.truncated, delimiter != nil {
+            let next = page.prefixes.last.flatMap { p in page.contents.last.map { Array($0.key.utf8).lexicographicallyPrecedes(Array(p.utf8)) ? p : $0.key } ?? p } ?? page.contents.last?.key
+            if let next { xml += XML.element("NextMarker", enc(next)) }
+        }
+        for record in page.contents {
+            xml += "<Contents><Key>\(XML.escape(enc(record.key)))</Key><LastModified>\(XML.timestamp(record.lastModified))</LastModified>"
+            xml += "<ETag>\(XML.escape(record.etag))</ETag><Size>\(record.size)</Size>\(ownerXML(bucket.account))<StorageClass>STANDARD</StorageClass></Contents>"
+        }
+        for p in page.prefixes { xml += "<CommonPrefixes><Prefix>\(XML.escape(enc(p)))</Prefix></CommonPrefixes>" }
         xml += "</ListBucketResult>"
         return .success(Self.xmlResponse(xml))
     }
@@ -99,50 +154,66 @@ extension S3Service {
     static let checksumHeaders = ["crc32": "CRC32", "crc32c": "CRC32C", "sha1": "SHA1", "sha256": "SHA256", "crc64nvme": "CRC64NVME"]
 
     func putObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
-        let bucket: Bucket
+        let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if request.header("x-amz-copy-source") != nil {
-            return .failure(AWSServiceError(code: "NotImplemented", status: 501, message: "CopyObject is not served yet"))
-        }
         if let denied = authorize(caller, operation: "PutObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         guard key.utf8.count <= 1024 else {
             return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long"))
         }
-        if let md5 = request.header("content-md5") {
-            let actual = Data(Insecure.MD5.hash(data: request.body)).base64EncodedString()
-            guard Data(base64Encoded: md5)?.count == 16 else {
-                return .failure(AWSServiceError(code: "InvalidDigest", status: 400, message: "The Content-MD5 you specified was invalid."))
-            }
-            if md5 != actual {
-                return .failure(AWSServiceError(code: "BadDigest", status: 400, message: "The Content-MD5 you specified did not match what we received."))
-            }
+        let payload: Payload
+        switch decodePayload(request, caller: caller) { case .failure(let e): return .failure(e); case .success(let p): payload = p }
+        var attributes = Self.attributes(from: request)
+        attributes.checksums = payload.checksums
+        if let tagging = request.header("x-amz-tagging") {
+            switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
+        do {
+            let record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now)
+            var headers: [(String, String)] = [("ETag", record.etag)]
+            for (algorithm, value) in record.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
+            if !record.checksums.isEmpty { headers.append(("x-amz-checksum-type", "FULL_OBJECT")) }
+            return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
+        } catch {
+            return .failure(Self.internalError(error))
+        }
+    }
+
+    /// Content-Type, Content-Encoding (without aws-chunked), Cache-Control, Content-Disposition, Expires, x-amz-meta-*.
+    static func attributes(from request: EndpointRequest) -> ObjectAttributes {
         var attributes = ObjectAttributes(contentType: request.header("content-type") ?? "binary/octet-stream")
-        attributes.contentEncoding = request.header("content-encoding")
+        if let encoding = request.header("content-encoding") {
+            let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
+            attributes.contentEncoding = kept.isEmpty ? nil : kept.joined(separator: ",")
+        }
         attributes.contentDisposition = request.header("content-disposition")
         attributes.cacheControl = request.header("cache-control")
         attributes.expires = request.header("expires")
         for (name, value) in request.headers {
             let lower = name.lowercased()
             if lower.hasPrefix("x-amz-meta-") { attributes.metadata[String(lower.dropFirst("x-amz-meta-".count))] = value }
-            if lower.hasPrefix("x-amz-checksum-"), let algorithm = Self.checksumHeaders[String(lower.dropFirst("x-amz-checksum-".count))] {
-                attributes.checksums[algorithm] = value
+        }
+        return attributes
+    }
+
+    /// `x-amz-tagging: k1=v1&k2=v2`.
+    static func parseTagHeader(_ text: String) -> Result<[String: String], AWSServiceError> {
+        var tags: [String: String] = [:]
+        for pair in text.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let k = EndpointRequest.decode(String(kv[0])), v = kv.count > 1 ? EndpointRequest.decode(String(kv[1])) : ""
+            if tags[k] != nil {
+                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
             }
+            tags[k] = v
         }
-        do {
-            let record = try configuration.store.put(bucket: name, key: key, body: request.body, attributes: attributes, now: now)
-            var headers: [(String, String)] = [("ETag", record.etag)]
-            for (algorithm, value) in record.checksums { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
-            return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
-        } catch {
-            return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
-        }
+        if tags.count > 10 { return .failure(AWSServiceError(code: "BadRequest", status: 400, message: "Object tags cannot be greater than 10")) }
+        return .success(tags)
     }
 
     // MARK: GetObject / HeadObject
 
     func getObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date, head: Bool) -> Result<EndpointResponse, AWSServiceError> {
-        let bucket: Bucket
+        let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         // HeadObject is authorized as s3:GetObject, as S3 does.
         if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: "s3:GetObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
@@ -185,10 +256,11 @@ extension S3Service {
             if let value = override ?? stored[header] ?? nil { headers.append((header, value)) }
         }
         for (k, v) in record.metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
+        if let tags = record.tags, !tags.isEmpty { headers.append(("x-amz-tagging-count", String(tags.count))) }
         if range == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
             for (algorithm, value) in record.checksums {
                 headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
-                headers.append(("x-amz-checksum-type", "FULL_OBJECT"))
+                headers.append(("x-amz-checksum-type", value.contains("-") ? "COMPOSITE" : "FULL_OBJECT"))
             }
         }
         let length = range?.count ?? record.size

@@ -8,6 +8,7 @@ import World
 struct S3Service: Sendable {
     let configuration: EndpointConfiguration
     let authorizer: Authorizer
+    let policies = BucketPolicyCache()
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
     /// Bucket and key a request addresses.
@@ -40,18 +41,45 @@ struct S3Service: Sendable {
 
     func handle(_ request: EndpointRequest, caller: Caller, now: Date) async -> EndpointResponse {
         let address = address(of: request)
-        let query = request.queryItems
+        // Presigned requests carry their signature in the query: not part of the operation.
+        let query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
         let result: Result<EndpointResponse, AWSServiceError>
         switch (request.method, address.bucket, address.key) {
         case ("GET", nil, nil): result = listBuckets(request, caller: caller, now: now)
         case ("HEAD", let bucket?, nil): result = headBucket(bucket, request, caller: caller, now: now)
         case ("GET", let bucket?, nil) where query["location"] != nil:
             result = getBucketLocation(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["policy"] != nil: result = getBucketPolicy(bucket, request, caller: caller, now: now)
+        case ("PUT", let bucket?, nil) where query["policy"] != nil: result = putBucketPolicy(bucket, request, caller: caller, now: now)
+        case ("DELETE", let bucket?, nil) where query["policy"] != nil: result = deleteBucketPolicy(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["acl"] != nil: result = getBucketAcl(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["tagging"] != nil: result = getBucketTagging(bucket, request, caller: caller, now: now)
+        case ("PUT", let bucket?, nil) where query["tagging"] != nil: result = putBucketTagging(bucket, request, caller: caller, now: now)
+        case ("DELETE", let bucket?, nil) where query["tagging"] != nil: result = deleteBucketTagging(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["uploads"] != nil: result = listMultipartUploads(bucket, request, caller: caller, now: now)
+        case ("POST", let bucket?, nil) where query["delete"] != nil: result = deleteObjects(bucket, request, caller: caller, now: now)
         case ("GET", let bucket?, nil) where query["list-type"] == "2":
             result = listObjectsV2(bucket, request, caller: caller, now: now)
+        case ("GET", let bucket?, nil) where query["list-type"] == nil:
+            result = listObjectsV1(bucket, request, caller: caller, now: now)
+        case ("PUT", let bucket?, nil) where query.isEmpty: result = createBucket(bucket, request, caller: caller, now: now)
+        case ("DELETE", let bucket?, nil) where query.isEmpty: result = deleteBucket(bucket, request, caller: caller, now: now)
+        case ("POST", let bucket?, let key?) where query["uploads"] != nil: result = createMultipartUpload(bucket, key, request, caller: caller, now: now)
+        case ("POST", let bucket?, let key?) where query["uploadId"] != nil: result = completeMultipartUpload(bucket, key, request, caller: caller, now: now)
+        case ("PUT", let bucket?, let key?) where query["uploadId"] != nil && query["partNumber"] != nil:
+            result = uploadPart(bucket, key, request, caller: caller, now: now)
+        case ("DELETE", let bucket?, let key?) where query["uploadId"] != nil: result = abortMultipartUpload(bucket, key, request, caller: caller, now: now)
+        case ("GET", let bucket?, let key?) where query["uploadId"] != nil: result = listParts(bucket, key, request, caller: caller, now: now)
+        case ("GET", let bucket?, let key?) where query["tagging"] != nil: result = getObjectTagging(bucket, key, request, caller: caller, now: now)
+        case ("PUT", let bucket?, let key?) where query["tagging"] != nil: result = putObjectTagging(bucket, key, request, caller: caller, now: now)
+        case ("DELETE", let bucket?, let key?) where query["tagging"] != nil: result = deleteObjectTagging(bucket, key, request, caller: caller, now: now)
+        case ("PUT", let bucket?, let key?) where request.header("x-amz-copy-source") != nil:
+            result = copyObject(bucket, key, request, caller: caller, now: now)
         case ("PUT", let bucket?, let key?): result = putObject(bucket, key, request, caller: caller, now: now)
         case ("GET", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: false)
         case ("HEAD", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: true)
+        case ("DELETE", let bucket?, let key?) where query.isEmpty || query.keys.allSatisfy({ $0 == "versionId" }):
+            result = deleteObject(bucket, key, request, caller: caller, now: now)
         default:
             result = .failure(AWSServiceError(code: "NotImplemented", status: 501,
                                               message: "A header you provided implies functionality that is not implemented", extraFields: []))
@@ -71,7 +99,7 @@ struct S3Service: Sendable {
 
     /// Authorizes an S3 action and records the call. S3 tells the reason for a denial only to
     /// callers in the bucket owner's account or organization; others get a plain `Access Denied`.
-    func authorize(_ caller: Caller, operation: String, action: String, bucket: Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
+    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
         let context: [String: [String]] = ["s3:ResourceAccount": [bucket.account]]
         let outcome = authorizer.authorize(caller, action: action, resource: resource, resourceAccount: bucket.account,
@@ -95,13 +123,6 @@ struct S3Service: Sendable {
         configuration.events.record(CallEvent(time: now, service: "s3", operation: operation, action: action, principal: caller.principal.arn,
                                               resource: resource, decision: allowed ? "allow" : "deny", reason: reason,
                                               status: error?.status ?? status, errorCode: error?.code))
-    }
-
-    func bucket(_ name: String) -> Result<Bucket, AWSServiceError> {
-        guard let bucket = configuration.world.bucket(named: name), configuration.store.hasBucket(name) else {
-            return .failure(AWSServiceError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist", extraFields: [("BucketName", name)]))
-        }
-        return .success(bucket)
     }
 
     static func canonicalUserId(_ account: String) -> String {
@@ -128,13 +149,11 @@ struct S3Service: Sendable {
             return .failure(error)
         }
         recordCall(caller, operation: "ListBuckets", action: "s3:ListAllMyBuckets", resource: "*", allowed: true, reason: outcome.reason, now: now, error: nil)
-        let owned = (configuration.world.accounts[account]?.buckets.values.map { $0 } ?? [])
-            .filter { configuration.store.hasBucket($0.name) }
-            .sorted { $0.name < $1.name }
+        let owned = allBuckets().filter { $0.account == account }.sorted { $0.name < $1.name }
         var xml = "<ListAllMyBucketsResult xmlns=\"\(Self.namespace)\"><Owner><ID>\(Self.canonicalUserId(account))</ID>"
         xml += XML.element("DisplayName", configuration.world.accounts[account]?.alias ?? account) + "</Owner><Buckets>"
         for bucket in owned {
-            xml += "<Bucket><Name>\(XML.escape(bucket.name))</Name><CreationDate>\(XML.timestamp(Self.creationDate))</CreationDate><BucketRegion>\(bucket.region)</BucketRegion></Bucket>"
+            xml += "<Bucket><Name>\(XML.escape(bucket.name))</Name><CreationDate>\(XML.timestamp(bucket.created))</CreationDate><BucketRegion>\(bucket.region)</BucketRegion></Bucket>"
         }
         xml += "</Buckets></ListAllMyBucketsResult>"
         return .success(Self.xmlResponse(xml))

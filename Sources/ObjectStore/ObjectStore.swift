@@ -20,6 +20,10 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     public var checksums: [String: String]
     /// The file in `blobs/` holding the bytes.
     public var blob: String
+    /// Object tags (`x-amz-tagging`, PutObjectTagging); nil when never set.
+    public var tags: [String: String]?
+    /// Parts of a multipart object, for `x-amz-mp-parts-count`.
+    public var partsCount: Int?
 }
 
 /// Everything a PutObject stores besides the body.
@@ -31,6 +35,7 @@ public struct ObjectAttributes: Sendable, Hashable {
     public var expires: String?
     public var metadata: [String: String]
     public var checksums: [String: String]
+    public var tags: [String: String]?
     public init(contentType: String = "binary/octet-stream", contentEncoding: String? = nil, contentDisposition: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, metadata: [String: String] = [:], checksums: [String: String] = [:]) {
         self.contentType = contentType
@@ -41,6 +46,13 @@ public struct ObjectAttributes: Sendable, Hashable {
         self.metadata = metadata
         self.checksums = checksums
     }
+
+    /// The attributes an existing object was stored with.
+    public init(of record: ObjectRecord) {
+        self.init(contentType: record.contentType, contentEncoding: record.contentEncoding, contentDisposition: record.contentDisposition,
+                  cacheControl: record.cacheControl, expires: record.expires, metadata: record.metadata, checksums: record.checksums)
+        self.tags = record.tags
+    }
 }
 
 /// A storage failure; the S3 layer turns it into `InternalError`.
@@ -49,29 +61,125 @@ public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
+/// What a backend holding S3 objects offers; `ObjectStore` keeps them on the local disk.
+public protocol ObjectStoring: Sendable {
+    func createBucket(_ name: String) throws(ObjectStoreError)
+    func hasBucket(_ name: String) -> Bool
+    func record(bucket: String, key: String) -> ObjectRecord?
+    func list(bucket: String) -> [ObjectRecord]
+    @discardableResult func put(bucket: String, key: String, body: Data, attributes: ObjectAttributes, now: Date) throws(ObjectStoreError) -> ObjectRecord
+    func read(bucket: String, record: ObjectRecord, range: ClosedRange<Int>?) throws(ObjectStoreError) -> Data
+    @discardableResult func delete(bucket: String, key: String) throws(ObjectStoreError) -> Bool
+}
+
+/// A bucket created at runtime, or a world bucket whose policy or tags changed at runtime.
+public struct BucketInfo: Codable, Sendable, Hashable {
+    public var name: String
+    public var account: String
+    public var region: String
+    public var created: Date
+    /// Whether `policy` replaces the world's policy (nil then means deleted).
+    public var policyOverridden: Bool
+    public var policy: String?
+    public var tags: [String: String]?
+    public init(name: String, account: String, region: String, created: Date, policyOverridden: Bool = true, policy: String? = nil, tags: [String: String]? = nil) {
+        self.name = name
+        self.account = account
+        self.region = region
+        self.created = created
+        self.policyOverridden = policyOverridden
+        self.policy = policy
+        self.tags = tags
+    }
+}
+
+/// An upload begun with CreateMultipartUpload.
+public struct MultipartUpload: Codable, Sendable, Hashable {
+    public var uploadId: String
+    public var key: String
+    public var initiated: Date
+    public var initiator: String
+    public var attributes: StoredAttributes
+    public var checksumAlgorithm: String?
+}
+
+/// `ObjectAttributes` in a Codable form.
+public struct StoredAttributes: Codable, Sendable, Hashable {
+    public var contentType: String
+    public var contentEncoding: String?
+    public var contentDisposition: String?
+    public var cacheControl: String?
+    public var expires: String?
+    public var metadata: [String: String]
+    public var tags: [String: String]?
+    public init(_ a: ObjectAttributes) {
+        contentType = a.contentType; contentEncoding = a.contentEncoding; contentDisposition = a.contentDisposition
+        cacheControl = a.cacheControl; expires = a.expires; metadata = a.metadata; tags = a.tags
+    }
+    public var attributes: ObjectAttributes {
+        var a = ObjectAttributes(contentType: contentType, contentEncoding: contentEncoding, contentDisposition: contentDisposition,
+                                 cacheControl: cacheControl, expires: expires, metadata: metadata)
+        a.tags = tags
+        return a
+    }
+}
+
+/// One uploaded part.
+public struct PartRecord: Codable, Sendable, Hashable {
+    public var partNumber: Int
+    public var size: Int
+    /// Quoted MD5 hex.
+    public var etag: String
+    public var lastModified: Date
+    public var checksums: [String: String]
+    public var blob: String
+}
+
 /// S3 objects on disk. An object is a blob file plus a JSON record; the blob is written and
 /// synced first, then the record replaces the old one with an atomic rename, so a crash
-/// leaves either the old object or the new one, never a torn one.
+/// leaves either the old object or the new one, never a torn one. Renames and the in-memory
+/// index change together under one lock, so concurrent writers of one key end with the last
+/// renamed record on disk and in memory alike.
 ///
-/// Layout: `ROOT/BUCKET/blobs/<uuid>` and `ROOT/BUCKET/records/<sha256(key)>.json`.
-public final class ObjectStore: Sendable {
+/// Layout: `ROOT/BUCKET/blobs/<uuid>`, `ROOT/BUCKET/records/<sha256(key)>.json` (keys never
+/// become paths), `ROOT/BUCKET/bucket.json` (runtime bucket facts) and
+/// `ROOT/BUCKET/uploads/<uploadId>/` (multipart uploads in progress).
+public final class ObjectStore: ObjectStoring {
     public let root: URL
     private let index: Mutex<[String: [String: ObjectRecord]]>
+    private let buckets: Mutex<[String: BucketInfo]>
+    /// Serializes record renames with index updates.
+    private let commitLock = Mutex(())
 
-    /// Opens (or creates) a store, reading every bucket's records.
+    /// Opens (or creates) a store, reading every bucket's records. Leftovers of a crash
+    /// (temporary files, blobs no record names) are removed.
     public init(root: URL) throws(ObjectStoreError) {
         self.root = root
         var loaded: [String: [String: ObjectRecord]] = [:]
+        var infos: [String: BucketInfo] = [:]
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: root, withIntermediateDirectories: true)
             for bucket in try fm.contentsOfDirectory(atPath: root.path) {
+                let bucketFolder = root.appendingPathComponent(bucket)
+                var isDir: ObjCBool = false
+                guard fm.fileExists(atPath: bucketFolder.path, isDirectory: &isDir), isDir.boolValue, !bucket.hasPrefix(".") else { continue }
                 var records: [String: ObjectRecord] = [:]
-                let folder = root.appendingPathComponent(bucket).appendingPathComponent("records")
-                for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasSuffix(".json") {
-                    guard let data = fm.contents(atPath: folder.appendingPathComponent(name).path),
+                let folder = bucketFolder.appendingPathComponent("records")
+                for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                    if name.hasPrefix(".tmp-") { try? fm.removeItem(at: folder.appendingPathComponent(name)); continue }
+                    guard name.hasSuffix(".json"), let data = fm.contents(atPath: folder.appendingPathComponent(name).path),
                           let record = try? Self.decoder.decode(ObjectRecord.self, from: data) else { continue }
                     records[record.key] = record
+                }
+                let referenced = Set(records.values.map(\.blob))
+                let blobs = bucketFolder.appendingPathComponent("blobs")
+                for name in (try? fm.contentsOfDirectory(atPath: blobs.path)) ?? [] where !referenced.contains(name) {
+                    try? fm.removeItem(at: blobs.appendingPathComponent(name))
+                }
+                if let data = fm.contents(atPath: bucketFolder.appendingPathComponent("bucket.json").path),
+                   let info = try? Self.decoder.decode(BucketInfo.self, from: data) {
+                    infos[bucket] = info
                 }
                 loaded[bucket] = records
             }
@@ -79,10 +187,15 @@ public final class ObjectStore: Sendable {
             throw ObjectStoreError(description: "cannot open the object store at \(root.path): \(error.localizedDescription)")
         }
         index = Mutex(loaded)
+        buckets = Mutex(infos)
     }
 
+    func folder(_ bucket: String) -> URL { root.appendingPathComponent(bucket) }
+    func blobURL(_ bucket: String, _ blob: String) -> URL { folder(bucket).appendingPathComponent("blobs").appendingPathComponent(blob) }
+
     public func createBucket(_ name: String) throws(ObjectStoreError) {
-        let folder = root.appendingPathComponent(name)
+        guard Self.isSafeName(name) else { throw ObjectStoreError(description: "bucket name \(name) cannot be a folder name") }
+        let folder = folder(name)
         do {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("blobs"), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("records"), withIntermediateDirectories: true)
@@ -92,7 +205,49 @@ public final class ObjectStore: Sendable {
         index.withLock { if $0[name] == nil { $0[name] = [:] } }
     }
 
+    /// A bucket name is used as a folder name: never empty, `.`, `..` or containing `/`.
+    static func isSafeName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0") && !name.hasPrefix(".")
+    }
+
     public func hasBucket(_ name: String) -> Bool { index.withLock { $0[name] != nil } }
+
+    /// Every bucket in the store.
+    public func bucketNames() -> [String] { index.withLock { Array($0.keys) } }
+
+    /// Runtime facts of a bucket (created at runtime, or changed since the world seeded it).
+    public func bucketInfo(_ name: String) -> BucketInfo? { buckets.withLock { $0[name] } }
+
+    /// Creates the bucket if needed and durably records its runtime facts.
+    public func setBucketInfo(_ info: BucketInfo) throws(ObjectStoreError) {
+        if !hasBucket(info.name) { try createBucket(info.name) }
+        let encoded: Data
+        do { encoded = try Self.encoder.encode(info) } catch { throw ObjectStoreError(description: "cannot encode bucket \(info.name): \(error)") }
+        let temp = try Self.writeTemporary(encoded, in: folder(info.name))
+        try commitLock.withLock { _ throws(ObjectStoreError) in
+            try Self.rename(temp, to: folder(info.name).appendingPathComponent("bucket.json"))
+            buckets.withLock { $0[info.name] = info }
+        }
+    }
+
+    /// Removes an empty bucket; false when it still holds objects.
+    public func deleteBucket(_ name: String) throws(ObjectStoreError) -> Bool {
+        let empty = try commitLock.withLock { _ throws(ObjectStoreError) -> Bool in
+            guard index.withLock({ $0[name]?.isEmpty ?? true }) else { return false }
+            // Rename away first, so a crash never leaves a half-deleted bucket that looks alive.
+            let trash = root.appendingPathComponent(".deleted-\(UUID().uuidString)")
+            if FileManager.default.fileExists(atPath: folder(name).path) {
+                guard Foundation.rename(folder(name).path, trash.path) == 0 else {
+                    throw ObjectStoreError(description: "cannot remove bucket folder \(name): errno \(errno)")
+                }
+            }
+            index.withLock { $0[name] = nil }
+            buckets.withLock { $0[name] = nil }
+            try? FileManager.default.removeItem(at: trash)
+            return true
+        }
+        return empty
+    }
 
     public func record(bucket: String, key: String) -> ObjectRecord? {
         index.withLock { $0[bucket]?[key] }
@@ -108,35 +263,83 @@ public final class ObjectStore: Sendable {
     @discardableResult
     public func put(bucket: String, key: String, body: Data, attributes: ObjectAttributes, now: Date) throws(ObjectStoreError) -> ObjectRecord {
         guard hasBucket(bucket) else { throw ObjectStoreError(description: "no bucket \(bucket) in the store") }
-        let folder = root.appendingPathComponent(bucket)
+        let blobs = folder(bucket).appendingPathComponent("blobs")
+        let temp = try Self.writeTemporary(body, in: blobs)
         let blob = UUID().uuidString.lowercased()
+        try Self.rename(temp, to: blobs.appendingPathComponent(blob))
         let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        return try commit(bucket: bucket, key: key, blob: blob, size: body.count, etag: "\"\(md5)\"", attributes: attributes, now: now)
+    }
+
+    /// Makes a blob already in `blobs/` the object `key`: the record is written, synced and renamed
+    /// into place; the previous version's blob is removed.
+    @discardableResult
+    public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date, partsCount: Int? = nil) throws(ObjectStoreError) -> ObjectRecord {
         let record = ObjectRecord(
-            key: key, size: body.count, etag: "\"\(md5)\"", lastModified: now,
+            key: key, size: size, etag: etag, lastModified: now,
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
-            expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob)
-        let blobURL = folder.appendingPathComponent("blobs").appendingPathComponent(blob)
-        let recordURL = folder.appendingPathComponent("records").appendingPathComponent(Self.recordName(key))
-        try Self.writeDurably(body, to: blobURL)
+            expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
+            tags: attributes.tags, partsCount: partsCount)
+        let records = folder(bucket).appendingPathComponent("records")
         let encoded: Data
         do { encoded = try Self.encoder.encode(record) } catch {
             throw ObjectStoreError(description: "cannot encode the record of \(key): \(error)")
         }
-        try Self.writeDurably(encoded, to: recordURL, atomicallyReplacing: true)
-        let previous = index.withLock { index -> ObjectRecord? in
-            let old = index[bucket]?[key]
-            index[bucket, default: [:]][key] = record
+        let temp = try Self.writeTemporary(encoded, in: records)
+        let previous = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
+            guard hasBucket(bucket) else {
+                unlink(temp.path)
+                throw ObjectStoreError(description: "no bucket \(bucket) in the store")
+            }
+            try Self.rename(temp, to: records.appendingPathComponent(Self.recordName(key)))
+            return index.withLock { index -> ObjectRecord? in
+                let old = index[bucket]?[key]
+                index[bucket, default: [:]][key] = record
+                return old
+            }
+        }
+        if let previous, previous.blob != blob { try? FileManager.default.removeItem(at: blobURL(bucket, previous.blob)) }
+        return record
+    }
+
+    /// Replaces the stored facts of an object (tags) without touching its bytes.
+    public func update(bucket: String, record: ObjectRecord) throws(ObjectStoreError) {
+        let records = folder(bucket).appendingPathComponent("records")
+        let encoded: Data
+        do { encoded = try Self.encoder.encode(record) } catch { throw ObjectStoreError(description: "cannot encode the record of \(record.key): \(error)") }
+        let temp = try Self.writeTemporary(encoded, in: records)
+        try commitLock.withLock { _ throws(ObjectStoreError) in
+            guard index.withLock({ $0[bucket]?[record.key]?.blob == record.blob }) else {
+                unlink(temp.path)
+                throw ObjectStoreError(description: "\(bucket)/\(record.key) changed meanwhile")
+            }
+            try Self.rename(temp, to: records.appendingPathComponent(Self.recordName(record.key)))
+            index.withLock { $0[bucket]?[record.key] = record }
+        }
+    }
+
+    /// Removes an object; false when there was none.
+    @discardableResult
+    public func delete(bucket: String, key: String) throws(ObjectStoreError) -> Bool {
+        let removed = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
+            guard let old = index.withLock({ $0[bucket]?[key] }) else { return nil }
+            let url = folder(bucket).appendingPathComponent("records").appendingPathComponent(Self.recordName(key))
+            guard unlink(url.path) == 0 || errno == ENOENT else {
+                throw ObjectStoreError(description: "cannot delete \(bucket)/\(key): errno \(errno)")
+            }
+            Self.syncFolder(url.deletingLastPathComponent())
+            index.withLock { _ = $0[bucket]?.removeValue(forKey: key) }
             return old
         }
-        if let previous { try? FileManager.default.removeItem(at: folder.appendingPathComponent("blobs").appendingPathComponent(previous.blob)) }
-        return record
+        guard let removed else { return false }
+        try? FileManager.default.removeItem(at: blobURL(bucket, removed.blob))
+        return true
     }
 
     /// Reads an object's bytes, or a byte range of them (`range` in bytes, inclusive bounds).
     public func read(bucket: String, record: ObjectRecord, range: ClosedRange<Int>? = nil) throws(ObjectStoreError) -> Data {
-        let url = root.appendingPathComponent(bucket).appendingPathComponent("blobs").appendingPathComponent(record.blob)
-        guard let handle = try? FileHandle(forReadingFrom: url) else {
+        guard let handle = try? FileHandle(forReadingFrom: blobURL(bucket, record.blob)) else {
             throw ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store")
         }
         defer { try? handle.close() }
@@ -155,9 +358,9 @@ public final class ObjectStore: Sendable {
         SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined() + ".json"
     }
 
-    /// Writes through a temporary file in the same folder, syncs, then renames into place.
-    static func writeDurably(_ data: Data, to url: URL, atomicallyReplacing: Bool = false) throws(ObjectStoreError) {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
+    /// Writes `data` to a new temporary file in `folder` and syncs it.
+    static func writeTemporary(_ data: Data, in folder: URL) throws(ObjectStoreError) -> URL {
+        let temp = folder.appendingPathComponent(".tmp-\(UUID().uuidString)")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ObjectStoreError(description: "cannot create \(temp.path): errno \(errno)") }
         var ok = true
@@ -171,12 +374,31 @@ public final class ObjectStore: Sendable {
         }
         if ok && fsync(fd) != 0 { ok = false }
         close(fd)
-        guard ok, rename(temp.path, url.path) == 0 else {
+        guard ok else {
+            unlink(temp.path)
+            throw ObjectStoreError(description: "cannot write \(temp.path): errno \(errno)")
+        }
+        return temp
+    }
+
+    /// Renames a synced temporary file into place and syncs the folder.
+    static func rename(_ temp: URL, to url: URL) throws(ObjectStoreError) {
+        guard Foundation.rename(temp.path, url.path) == 0 else {
             unlink(temp.path)
             throw ObjectStoreError(description: "cannot write \(url.path): errno \(errno)")
         }
-        let dir = open(url.deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY)
+        syncFolder(url.deletingLastPathComponent())
+    }
+
+    static func syncFolder(_ url: URL) {
+        let dir = open(url.path, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
+    }
+
+    /// Writes through a temporary file in the same folder, syncs, then renames into place.
+    static func writeDurably(_ data: Data, to url: URL) throws(ObjectStoreError) {
+        let temp = try writeTemporary(data, in: url.deletingLastPathComponent())
+        try rename(temp, to: url)
     }
 
     static let encoder: JSONEncoder = {

@@ -1,0 +1,344 @@
+import Foundation
+import IAMPolicy
+import ObjectStore
+import Synchronization
+import World
+
+/// A bucket as S3 sees it now: from the world, or created at runtime, with its current policy.
+struct S3Bucket: Sendable {
+    var name: String
+    var account: String
+    var region: String
+    var policy: NamedPolicy?
+    var created: Date
+    var tags: [String: String]
+    var fromWorld: Bool
+    var arn: String { "arn:aws:s3:::\(name)" }
+}
+
+/// Parsed runtime bucket policies, by their JSON text.
+final class BucketPolicyCache: Sendable {
+    private let cache = Mutex<[String: NamedPolicy]>([:])
+    func policy(bucket: String, json: String) -> NamedPolicy? {
+        if let hit = cache.withLock({ $0[json] }) { return hit }
+        guard let parsed = try? Policy.parse(json, as: .resource) else { return nil }
+        let named = NamedPolicy(name: "bucket policy of \(bucket)", policy: parsed)
+        cache.withLock { $0[json] = named }
+        return named
+    }
+}
+
+extension S3Service {
+    /// The bucket named `name`, if the store holds it: world facts, overridden by runtime ones.
+    func lookupBucket(_ name: String) -> S3Bucket? {
+        guard configuration.store.hasBucket(name) else { return nil }
+        let world = configuration.world.bucket(named: name)
+        let info = configuration.store.bucketInfo(name)
+        guard world != nil || info != nil else { return nil }
+        var bucket = S3Bucket(name: name, account: info?.account ?? world!.account, region: info?.region ?? world!.region,
+                              policy: world?.policy, created: info?.created ?? Self.creationDate,
+                              tags: info?.tags ?? world?.tags ?? [:], fromWorld: world != nil)
+        if let info, info.policyOverridden || world == nil {
+            bucket.policy = info.policy.flatMap { policies.policy(bucket: name, json: $0) }
+        }
+        return bucket
+    }
+
+    func bucket(_ name: String) -> Result<S3Bucket, AWSServiceError> {
+        guard let bucket = lookupBucket(name) else { return .failure(Self.noSuchBucket(name)) }
+        return .success(bucket)
+    }
+
+    static func noSuchBucket(_ name: String) -> AWSServiceError {
+        AWSServiceError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist", extraFields: [("BucketName", name)])
+    }
+
+    func allBuckets() -> [S3Bucket] {
+        configuration.store.bucketNames().compactMap { lookupBucket($0) }
+    }
+
+    /// Saves runtime facts of a bucket (policy, tags), keeping the rest.
+    func saveBucket(_ bucket: S3Bucket, policyJSON: String??, tags: [String: String]?? = .none) -> AWSServiceError? {
+        var info = configuration.store.bucketInfo(bucket.name)
+            ?? BucketInfo(name: bucket.name, account: bucket.account, region: bucket.region, created: bucket.created,
+                          policyOverridden: false, policy: nil, tags: nil)
+        if let policyJSON { info.policy = policyJSON; info.policyOverridden = true }
+        if let tags { info.tags = tags }
+        do { try configuration.store.setBucketInfo(info) } catch { return Self.internalError(error) }
+        return nil
+    }
+
+    static func internalError(_ error: ObjectStoreError) -> AWSServiceError {
+        AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))")
+    }
+
+    static func malformedXML() -> AWSServiceError {
+        AWSServiceError(code: "MalformedXML", status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema")
+    }
+
+    /// The region the request was signed for (credential scope), or the world's.
+    func signedRegion(_ request: EndpointRequest) -> String {
+        let credential = request.header("authorization").flatMap { auth -> String? in
+            guard let range = auth.range(of: "Credential=") else { return nil }
+            return String(auth[range.upperBound...].prefix { $0 != "," && $0 != " " })
+        } ?? request.queryItems["X-Amz-Credential"]
+        let parts = credential?.split(separator: "/") ?? []
+        return parts.count >= 3 ? String(parts[2]) : configuration.world.region
+    }
+
+    // MARK: CreateBucket / DeleteBucket
+
+    /// S3's general purpose bucket naming rules.
+    static func isValidBucketName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (3...63).contains(bytes.count) else { return false }
+        func ok(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x2D }
+        func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+        guard bytes.allSatisfy(ok), alnum(bytes.first!), alnum(bytes.last!) else { return false }
+        if name.contains("..") { return false }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        if octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) { return false }
+        for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] where name.hasPrefix(prefix) { return false }
+        for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] where name.hasSuffix(suffix) { return false }
+        return true
+    }
+
+    func createBucket(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        guard caller.principal.kind != .anonymous, let account = caller.principal.account else { return .failure(.accessDenied("Access Denied")) }
+        guard Self.isValidBucketName(name) else {
+            return .failure(AWSServiceError(code: "InvalidBucketName", status: 400, message: "The specified bucket is not valid.", extraFields: [("BucketName", name)]))
+        }
+        let endpointRegion = signedRegion(request)
+        var constraint: String?
+        if !request.body.isEmpty {
+            guard let doc = XMLDoc.parse(request.body), doc.name == "CreateBucketConfiguration" else { return .failure(Self.malformedXML()) }
+            constraint = doc.child("LocationConstraint")?.text
+            if constraint?.isEmpty == true { constraint = nil }
+        }
+        if constraint == "us-east-1" {
+            return .failure(AWSServiceError(code: "InvalidLocationConstraint", status: 400, message: "The specified location-constraint is not valid",
+                                            extraFields: [("LocationConstraint", "us-east-1")]))
+        }
+        if let constraint, constraint != endpointRegion {
+            return .failure(AWSServiceError(code: "IllegalLocationConstraintException", status: 400,
+                                            message: "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to."))
+        }
+        if constraint == nil, endpointRegion != "us-east-1" {
+            return .failure(AWSServiceError(code: "IllegalLocationConstraintException", status: 400,
+                                            message: "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."))
+        }
+        let region = constraint ?? "us-east-1"
+        let target = S3Bucket(name: name, account: account, region: region, policy: nil, created: now, tags: [:], fromWorld: false)
+        // CreateBucket is authorized by the caller's identity policies alone.
+        if let denied = authorize(caller, operation: "CreateBucket", action: "s3:CreateBucket", bucket: target, key: nil, now: now) { return .failure(denied) }
+        if let existing = lookupBucket(name) {
+            if existing.account == account {
+                // us-east-1 keeps S3's legacy answer: success for a bucket the caller already owns.
+                if existing.region == "us-east-1" && region == "us-east-1" {
+                    return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
+                }
+                return .failure(AWSServiceError(code: "BucketAlreadyOwnedByYou", status: 409,
+                                                message: "Your previous request to create the named bucket succeeded and you already own it.", extraFields: [("BucketName", name)]))
+            }
+            return .failure(AWSServiceError(code: "BucketAlreadyExists", status: 409,
+                                            message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+                                            extraFields: [("BucketName", name)]))
+        }
+        if configuration.world.bucket(named: name) != nil, configuration.world.bucket(named: name)?.account != account {
+            return .failure(AWSServiceError(code: "BucketAlreadyExists", status: 409,
+                                            message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+                                            extraFields: [("BucketName", name)]))
+        }
+        do {
+            try configuration.store.setBucketInfo(BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil))
+        } catch { return .failure(Self.internalError(error)) }
+        return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
+    }
+
+    func deleteBucket(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "DeleteBucket", action: "s3:DeleteBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        do {
+            guard try configuration.store.deleteBucket(name) else {
+                return .failure(AWSServiceError(code: "BucketNotEmpty", status: 409, message: "The bucket you tried to delete is not empty", extraFields: [("BucketName", name)]))
+            }
+        } catch { return .failure(Self.internalError(error)) }
+        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+    }
+
+    // MARK: Bucket policy
+
+    /// Only the bucket owner's account may read or change a bucket's policy (others get 405, as S3 answers).
+    func ownerOnly(_ caller: Caller, _ bucket: S3Bucket) -> AWSServiceError? {
+        guard caller.principal.account == bucket.account else {
+            return AWSServiceError(code: "MethodNotAllowed", status: 405, message: "The specified method is not allowed against this resource.",
+                                   extraFields: [("Method", "PUT"), ("ResourceType", "BUCKETPOLICY")])
+        }
+        return nil
+    }
+
+    func getBucketPolicy(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "GetBucketPolicy", action: "s3:GetBucketPolicy", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        if var e = ownerOnly(caller, bucket) { e.extraFields[0].1 = "GET"; return .failure(e) }
+        let info = configuration.store.bucketInfo(name)
+        let json: String?
+        if let info, info.policyOverridden || !bucket.fromWorld { json = info.policy } else { json = bucket.policy.map { PolicyWriter.json($0.policy) } }
+        guard let json else {
+            return .failure(AWSServiceError(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist", extraFields: [("BucketName", name)]))
+        }
+        return .success(EndpointResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data(json.utf8)))
+    }
+
+    func putBucketPolicy(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "PutBucketPolicy", action: "s3:PutBucketPolicy", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        if let e = ownerOnly(caller, bucket) { return .failure(e) }
+        let text = String(decoding: request.body, as: UTF8.self)
+        guard request.body.count <= 20 * 1024 else {
+            return .failure(AWSServiceError(code: "PolicyTooLarge", status: 400, message: "Policy exceeds the maximum allowed document size."))
+        }
+        let policy: Policy
+        do { policy = try Policy.parse(text, as: .resource) } catch {
+            return .failure(AWSServiceError(code: "MalformedPolicy", status: 400, message: error.message))
+        }
+        // Every resource must be this bucket or something in it.
+        for statement in policy.statements {
+            for resource in (statement.resource ?? []) + (statement.notResource ?? []) {
+                guard resource == bucket.arn || resource.hasPrefix(bucket.arn + "/") || resource == "*" ||
+                        (resource.hasPrefix("arn:aws:s3:::") && Wildcard.matches(resource.split(separator: "/", maxSplits: 1).first.map(String.init) ?? resource, bucket.arn, caseInsensitive: false)) else {
+                    return .failure(AWSServiceError(code: "MalformedPolicy", status: 400, message: "Policy has invalid resource"))
+                }
+            }
+        }
+        if let e = saveBucket(bucket, policyJSON: .some(text)) { return .failure(e) }
+        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+    }
+
+    func deleteBucketPolicy(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "DeleteBucketPolicy", action: "s3:DeleteBucketPolicy", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        if var e = ownerOnly(caller, bucket) { e.extraFields[0].1 = "DELETE"; return .failure(e) }
+        if let e = saveBucket(bucket, policyJSON: .some(nil)) { return .failure(e) }
+        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+    }
+
+    // MARK: ACL and tagging
+
+    func ownerXML(_ account: String) -> String {
+        "<Owner><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Owner>"
+    }
+
+    func aclXML(_ account: String) -> String {
+        "<AccessControlPolicy xmlns=\"\(Self.namespace)\">\(ownerXML(account))<AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"
+    }
+
+    func getBucketAcl(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "GetBucketAcl", action: "s3:GetBucketAcl", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        return .success(Self.xmlResponse(aclXML(bucket.account)))
+    }
+
+    static func tagsXML(_ tags: [String: String]) -> String {
+        var xml = "<Tagging xmlns=\"\(namespace)\"><TagSet>"
+        for (k, v) in tags.sorted(by: { $0.key < $1.key }) { xml += "<Tag><Key>\(XML.escape(k))</Key><Value>\(XML.escape(v))</Value></Tag>" }
+        return xml + "</TagSet></Tagging>"
+    }
+
+    /// Reads `<Tagging><TagSet><Tag><Key/><Value/></Tag>...`, with S3's limits.
+    static func parseTagging(_ body: Data, maxTags: Int) -> Result<[String: String], AWSServiceError> {
+        guard let doc = XMLDoc.parse(body), doc.name == "Tagging", let set = doc.child("TagSet") else { return .failure(malformedXML()) }
+        var tags: [String: String] = [:]
+        for tag in set.children where tag.name == "Tag" {
+            guard let key = tag.child("Key")?.text else { return .failure(malformedXML()) }
+            let value = tag.child("Value")?.text ?? ""
+            if tags[key] != nil {
+                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "Cannot provide multiple Tags with the same key", extraFields: [("TagKey", key)]))
+            }
+            if key.isEmpty || key.count > 128 {
+                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "The TagKey you have provided is invalid", extraFields: [("TagKey", key)]))
+            }
+            if value.count > 256 {
+                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "The TagValue you have provided is invalid", extraFields: [("TagKey", key), ("TagValue", value)]))
+            }
+            tags[key] = value
+        }
+        if tags.count > maxTags {
+            return .failure(AWSServiceError(code: "BadRequest", status: 400, message: maxTags == 10 ? "Object tags cannot be greater than 10" : "Bucket tag count cannot be greater than \(maxTags)"))
+        }
+        return .success(tags)
+    }
+
+    func getBucketTagging(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "GetBucketTagging", action: "s3:GetBucketTagging", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        guard !bucket.tags.isEmpty else {
+            return .failure(AWSServiceError(code: "NoSuchTagSet", status: 404, message: "The TagSet does not exist", extraFields: [("BucketName", name)]))
+        }
+        return .success(Self.xmlResponse(Self.tagsXML(bucket.tags)))
+    }
+
+    func putBucketTagging(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "PutBucketTagging", action: "s3:PutBucketTagging", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        switch Self.parseTagging(request.body, maxTags: 50) {
+        case .failure(let e): return .failure(e)
+        case .success(let tags):
+            if let e = saveBucket(bucket, policyJSON: .none, tags: .some(tags)) { return .failure(e) }
+            return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+        }
+    }
+
+    func deleteBucketTagging(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        // S3 authorizes DeleteBucketTagging as s3:PutBucketTagging.
+        if let denied = authorize(caller, operation: "DeleteBucketTagging", action: "s3:PutBucketTagging", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        if let e = saveBucket(bucket, policyJSON: .none, tags: .some([:])) { return .failure(e) }
+        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+    }
+}
+
+/// Writes a parsed policy back as JSON (for GetBucketPolicy of a world bucket).
+enum PolicyWriter {
+    static func json(_ policy: Policy) -> String {
+        var doc: [String: Any] = [:]
+        if let v = policy.version { doc["Version"] = v }
+        if let id = policy.id { doc["Id"] = id }
+        doc["Statement"] = policy.statements.map { s -> [String: Any] in
+            var out: [String: Any] = ["Effect": s.effect == .allow ? "Allow" : "Deny"]
+            if let sid = s.sid { out["Sid"] = sid }
+            if let p = s.principal { out["Principal"] = principal(p) }
+            if let p = s.notPrincipal { out["NotPrincipal"] = principal(p) }
+            if let a = s.action { out["Action"] = one(a) }
+            if let a = s.notAction { out["NotAction"] = one(a) }
+            if let r = s.resource { out["Resource"] = one(r) }
+            if let r = s.notResource { out["NotResource"] = one(r) }
+            if !s.conditions.isEmpty {
+                var c: [String: [String: Any]] = [:]
+                for cond in s.conditions { c[cond.operatorName, default: [:]][cond.key] = one(cond.values) }
+                out["Condition"] = c
+            }
+            return out
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+    static func one(_ values: [String]) -> Any { values.count == 1 ? values[0] : values }
+    static func principal(_ p: PolicyPrincipal) -> Any {
+        if p.isWildcard { return "*" }
+        var out: [String: Any] = [:]
+        if !p.aws.isEmpty { out["AWS"] = one(p.aws) }
+        if !p.service.isEmpty { out["Service"] = one(p.service) }
+        if !p.federated.isEmpty { out["Federated"] = one(p.federated) }
+        if !p.canonicalUser.isEmpty { out["CanonicalUser"] = one(p.canonicalUser) }
+        return out
+    }
+}

@@ -1,0 +1,256 @@
+import Crypto
+import Foundation
+import ObjectStore
+import SigV4
+
+extension S3Service {
+    static let minimumPartSize = 5 * 1024 * 1024
+
+    static func noSuchUpload(_ id: String) -> AWSServiceError {
+        AWSServiceError(code: "NoSuchUpload", status: 404,
+                        message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+                        extraFields: [("UploadId", id)])
+    }
+
+    func findUpload(_ name: String, _ key: String, _ request: EndpointRequest) -> Result<MultipartUpload, AWSServiceError> {
+        let id = request.queryItems["uploadId"] ?? ""
+        guard let upload = configuration.store.upload(bucket: name, uploadId: id), upload.key == key else { return .failure(Self.noSuchUpload(id)) }
+        return .success(upload)
+    }
+
+    func createMultipartUpload(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "CreateMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        guard key.utf8.count <= 1024 else { return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long")) }
+        var attributes = Self.attributes(from: request)
+        if let tagging = request.header("x-amz-tagging") {
+            switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
+        }
+        var algorithm: String?
+        if let text = request.header("x-amz-checksum-algorithm") {
+            guard let a = S3Checksum(headerOrAlgorithm: text) else {
+                return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"))
+            }
+            algorithm = a.rawValue
+        }
+        let upload: MultipartUpload
+        do {
+            upload = try configuration.store.createUpload(bucket: name, key: key, attributes: attributes, checksumAlgorithm: algorithm,
+                                                          initiator: caller.principal.arn, now: now)
+        } catch { return .failure(Self.internalError(error)) }
+        var xml = "<InitiateMultipartUploadResult xmlns=\"\(Self.namespace)\"><Bucket>\(XML.escape(name))</Bucket><Key>\(XML.escape(key))</Key><UploadId>\(upload.uploadId)</UploadId></InitiateMultipartUploadResult>"
+        xml = xml + ""
+        var response = Self.xmlResponse(xml)
+        if let algorithm {
+            response.headers.append(("x-amz-checksum-algorithm", algorithm))
+            response.headers.append(("x-amz-checksum-type", algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"))
+        }
+        return .success(response)
+    }
+
+    func partNumber(_ request: EndpointRequest) -> Result<Int, AWSServiceError> {
+        let text = request.queryItems["partNumber"] ?? ""
+        guard let n = Int(text), (1...10000).contains(n) else {
+            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Part number must be an integer between 1 and 10000, inclusive",
+                                            extraFields: [("ArgumentName", "partNumber"), ("ArgumentValue", text)]))
+        }
+        return .success(n)
+    }
+
+    func uploadPart(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        let copy = request.header("x-amz-copy-source") != nil
+        // Parts are authorized as s3:PutObject on the object, as S3 does.
+        if let denied = authorize(caller, operation: copy ? "UploadPartCopy" : "UploadPart", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let number: Int
+        switch partNumber(request) { case .failure(let e): return .failure(e); case .success(let n): number = n }
+        let upload: MultipartUpload
+        switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
+        var data: Data
+        var checksums: [String: String] = [:]
+        if copy {
+            switch readCopySource(request, caller: caller, now: now, operation: "UploadPartCopy", range: true) {
+            case .failure(let e): return .failure(e)
+            case .success(let source): data = source.2
+            }
+            if let algorithm = upload.checksumAlgorithm.flatMap({ S3Checksum(rawValue: $0) }) { checksums[algorithm.rawValue] = algorithm.base64(of: data) }
+        } else {
+            switch decodePayload(request, caller: caller, defaultChecksum: false) {
+            case .failure(let e): return .failure(e)
+            case .success(let p): data = p.data; checksums = p.checksums
+            }
+            if let algorithm = upload.checksumAlgorithm {
+                if checksums.isEmpty, let a = S3Checksum(rawValue: algorithm) { checksums[algorithm] = a.base64(of: data) }
+                if checksums[algorithm] == nil {
+                    return .failure(AWSServiceError(code: "InvalidRequest", status: 400,
+                                                    message: "Checksum Type mismatch occurred, expected checksum Type: \(algorithm.lowercased()), actual checksum Type: \(checksums.keys.first?.lowercased() ?? "null")"))
+                }
+            }
+        }
+        let part: PartRecord
+        do { part = try configuration.store.putPart(bucket: name, uploadId: upload.uploadId, partNumber: number, body: data, checksums: checksums, now: now) } catch {
+            return .failure(Self.internalError(error))
+        }
+        if copy {
+            var xml = "<CopyPartResult xmlns=\"\(Self.namespace)\"><LastModified>\(XML.timestamp(part.lastModified))</LastModified><ETag>\(XML.escape(part.etag))</ETag>"
+            for (a, v) in part.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(a)>\(v)</Checksum\(a)>" }
+            return .success(Self.xmlResponse(xml + "</CopyPartResult>"))
+        }
+        var headers: [(String, String)] = [("ETag", part.etag)]
+        for (a, v) in part.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(a.lowercased())", v)) }
+        return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
+    }
+
+    static func unquote(_ etag: String) -> String {
+        etag.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    func completeMultipartUpload(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "CompleteMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let upload: MultipartUpload
+        switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
+        let body: Data
+        switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
+        guard let doc = XMLDoc.parse(body), doc.name == "CompleteMultipartUpload" else { return .failure(Self.malformedXML()) }
+        let listed = doc.children.filter { $0.name == "Part" }
+        guard !listed.isEmpty else {
+            return .failure(AWSServiceError(code: "MalformedXML", status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema"))
+        }
+        let stored = Dictionary(configuration.store.parts(bucket: name, uploadId: upload.uploadId).map { ($0.partNumber, $0) }, uniquingKeysWith: { a, _ in a })
+        var chosen: [PartRecord] = []
+        var previous = 0
+        for entry in listed {
+            guard let text = entry.child("PartNumber")?.text.trimmingCharacters(in: .whitespacesAndNewlines), let number = Int(text) else { return .failure(Self.malformedXML()) }
+            let etag = entry.child("ETag")?.text ?? ""
+            guard number > previous else {
+                return .failure(AWSServiceError(code: "InvalidPartOrder", status: 400,
+                                                message: "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+                                                extraFields: [("UploadId", upload.uploadId)]))
+            }
+            previous = number
+            let invalid = AWSServiceError(code: "InvalidPart", status: 400,
+                                          message: "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
+                                          extraFields: [("UploadId", upload.uploadId), ("PartNumber", String(number)), ("ETag", Self.unquote(etag))])
+            guard let part = stored[number], Self.unquote(part.etag) == Self.unquote(etag) else { return .failure(invalid) }
+            for (algorithm, value) in part.checksums {
+                if let given = entry.child("Checksum\(algorithm)")?.text, given.trimmingCharacters(in: .whitespacesAndNewlines) != value { return .failure(invalid) }
+            }
+            chosen.append(part)
+        }
+        for part in chosen.dropLast() where part.size < Self.minimumPartSize {
+            return .failure(AWSServiceError(code: "EntityTooSmall", status: 400, message: "Your proposed upload is smaller than the minimum allowed size",
+                                            extraFields: [("ProposedSize", String(part.size)), ("MinSizeAllowed", String(Self.minimumPartSize)),
+                                                          ("PartNumber", String(part.partNumber)), ("ETag", Self.unquote(part.etag))]))
+        }
+        // The multipart ETag: MD5 of the parts' binary MD5s, then "-" and the part count.
+        var md5s = Data()
+        for part in chosen { md5s.append(Self.hexBytes(Self.unquote(part.etag))) }
+        let etag = "\"" + Insecure.MD5.hash(data: md5s).map { String(format: "%02x", $0) }.joined() + "-\(chosen.count)\""
+        var checksums: [String: String] = [:]
+        var checksumType: String?
+        if let name = upload.checksumAlgorithm, let algorithm = S3Checksum(rawValue: name), chosen.allSatisfy({ $0.checksums[name] != nil }) {
+            if algorithm == .crc64nvme {
+                checksumType = "FULL_OBJECT"
+            } else {
+                // COMPOSITE: the checksum of the parts' checksums, then "-N".
+                var joined = Data()
+                for part in chosen { joined.append(Data(base64Encoded: part.checksums[name]!) ?? Data()) }
+                checksums[name] = algorithm.base64(of: joined) + "-\(chosen.count)"
+                checksumType = "COMPOSITE"
+            }
+        }
+        let record: ObjectRecord
+        do {
+            record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now)
+        } catch { return .failure(Self.internalError(error)) }
+        if checksumType == "FULL_OBJECT", let data = try? configuration.store.read(bucket: name, record: record, range: nil) {
+            var updated = record
+            updated.checksums = ["CRC64NVME": S3Checksum.crc64nvme.base64(of: data)]
+            try? configuration.store.update(bucket: name, record: updated)
+            checksums = updated.checksums
+        }
+        let host = request.header("host") ?? "127.0.0.1"
+        var xml = "<CompleteMultipartUploadResult xmlns=\"\(Self.namespace)\"><Location>http://\(XML.escape(host))/\(XML.escape(name))/\(XML.escape(Self.urlEncodeKey(key)))</Location>"
+        xml += "<Bucket>\(XML.escape(name))</Bucket><Key>\(XML.escape(key))</Key><ETag>\(XML.escape(record.etag))</ETag>"
+        for (a, v) in checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(a)>\(v)</Checksum\(a)>" }
+        if let checksumType { xml += "<ChecksumType>\(checksumType)</ChecksumType>" }
+        xml += "</CompleteMultipartUploadResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+
+    static func hexBytes(_ hex: String) -> Data {
+        var out = Data()
+        var chars = Array(hex.utf8)[...]
+        while chars.count >= 2 {
+            let pair = String(decoding: chars.prefix(2), as: UTF8.self)
+            out.append(UInt8(pair, radix: 16) ?? 0)
+            chars = chars.dropFirst(2)
+        }
+        return out
+    }
+
+    func abortMultipartUpload(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "AbortMultipartUpload", action: "s3:AbortMultipartUpload", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let upload: MultipartUpload
+        switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
+        configuration.store.abortUpload(bucket: name, uploadId: upload.uploadId)
+        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+    }
+
+    func initiatorXML(_ arn: String) -> String {
+        "<Initiator><ID>\(XML.escape(arn))</ID><DisplayName>\(XML.escape(arn.split(separator: "/").last.map(String.init) ?? arn))</DisplayName></Initiator>"
+    }
+
+    func listParts(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "ListParts", action: "s3:ListMultipartUploadParts", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let upload: MultipartUpload
+        switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
+        let q = request.queryItems
+        let maxParts = min(1000, max(0, Int(q["max-parts"] ?? "") ?? 1000))
+        let marker = Int(q["part-number-marker"] ?? "") ?? 0
+        let all = configuration.store.parts(bucket: name, uploadId: upload.uploadId).filter { $0.partNumber > marker }
+        let page = Array(all.prefix(maxParts))
+        let truncated = all.count > page.count
+        var xml = "<ListPartsResult xmlns=\"\(Self.namespace)\"><Bucket>\(XML.escape(name))</Bucket><Key>\(XML.escape(key))</Key><UploadId>\(upload.uploadId)</UploadId>"
+        xml += "<PartNumberMarker>\(marker)</PartNumberMarker><NextPartNumberMarker>\(page.last?.partNumber ?? 0)</NextPartNumberMarker><MaxParts>\(maxParts)</MaxParts><IsTruncated>\(truncated)</IsTruncated>"
+        for part in page {
+            xml += "<Part><PartNumber>\(part.partNumber)</PartNumber><LastModified>\(XML.timestamp(part.lastModified))</LastModified><ETag>\(XML.escape(part.etag))</ETag><Size>\(part.size)</Size>"
+            for (a, v) in part.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(a)>\(v)</Checksum\(a)>" }
+            xml += "</Part>"
+        }
+        xml += initiatorXML(upload.initiator) + ownerXML(bucket.account) + "<StorageClass>STANDARD</StorageClass>"
+        if let a = upload.checksumAlgorithm { xml += "<ChecksumAlgorithm>\(a)</ChecksumAlgorithm><ChecksumType>\(a == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE")</ChecksumType>" }
+        xml += "</ListPartsResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+
+    func listMultipartUploads(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
+        let bucket: S3Bucket
+        switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
+        if let denied = authorize(caller, operation: "ListMultipartUploads", action: "s3:ListBucketMultipartUploads", bucket: bucket, key: nil, now: now) { return .failure(denied) }
+        let q = request.queryItems
+        let prefix = q["prefix"] ?? ""
+        let maxUploads = min(1000, max(0, Int(q["max-uploads"] ?? "") ?? 1000))
+        let all = configuration.store.uploads(bucket: name).filter { $0.key.hasPrefix(prefix) }
+        let page = Array(all.prefix(maxUploads))
+        var xml = "<ListMultipartUploadsResult xmlns=\"\(Self.namespace)\"><Bucket>\(XML.escape(name))</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>"
+        if all.count > page.count, let last = page.last { xml += "<NextKeyMarker>\(XML.escape(last.key))</NextKeyMarker><NextUploadIdMarker>\(last.uploadId)</NextUploadIdMarker>" }
+        xml += "<Prefix>\(XML.escape(prefix))</Prefix><MaxUploads>\(maxUploads)</MaxUploads><IsTruncated>\(all.count > page.count)</IsTruncated>"
+        for upload in page {
+            xml += "<Upload><Key>\(XML.escape(upload.key))</Key><UploadId>\(upload.uploadId)</UploadId>\(initiatorXML(upload.initiator))\(ownerXML(bucket.account))"
+            xml += "<StorageClass>STANDARD</StorageClass><Initiated>\(XML.timestamp(upload.initiated))</Initiated>"
+            if let a = upload.checksumAlgorithm { xml += "<ChecksumAlgorithm>\(a)</ChecksumAlgorithm>" }
+            xml += "</Upload>"
+        }
+        xml += "</ListMultipartUploadsResult>"
+        return .success(Self.xmlResponse(xml))
+    }
+}

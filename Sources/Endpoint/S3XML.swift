@@ -1,0 +1,49 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// A small XML tree for S3 request bodies (CreateBucketConfiguration, Tagging, Delete,
+/// CompleteMultipartUpload). Namespaces are ignored, as S3 does for these documents.
+final class XMLDoc {
+    let name: String
+    var text: String = ""
+    var children: [XMLDoc] = []
+
+    init(name: String) { self.name = name }
+
+    func child(_ name: String) -> XMLDoc? { children.first { $0.name == name } }
+
+    /// The root element, or nil when the body is not well-formed XML.
+    static func parse(_ data: Data) -> XMLDoc? {
+        let parser = XMLParser(data: data)
+        let builder = Builder()
+        parser.delegate = builder
+        parser.shouldProcessNamespaces = true
+        guard parser.parse(), builder.failed == false else { return nil }
+        return builder.root
+    }
+
+    private final class Builder: NSObject, XMLParserDelegate {
+        var stack: [XMLDoc] = []
+        var root: XMLDoc?
+        var failed = false
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+            let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
+            let node = XMLDoc(name: local)
+            if let parent = stack.last { parent.children.append(node) } else if root == nil { root = node } else { failed = true }
+            stack.append(node)
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
+            _ = stack.popLast()
+        }
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            stack.last?.text += string
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) { failed = true }
+    }
+}

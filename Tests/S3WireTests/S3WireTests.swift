@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+/// boto3 and the AWS CLI against a real `glueshim serve`.
+@Suite(.serialized) struct S3WireTests {
+    @Test func boto3Operations() throws {
+        let python = try tool("python3")
+        let state = temporaryFolder("wire-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let serve = try ServeProcess(state: state)
+        defer { serve.stop() }
+        let result = try run(python, [scripts.appendingPathComponent("boto3_wire.py").path, "wire-boto3-bucket"], environment: serve.clientEnvironment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("boto3 wire checks passed"))
+    }
+
+    @Test func awsCLICopySyncAndS3API() throws {
+        let aws = try tool("aws")
+        let state = temporaryFolder("wire-state")
+        let files = temporaryFolder("wire-files")
+        defer { try? FileManager.default.removeItem(at: state); try? FileManager.default.removeItem(at: files) }
+        let serve = try ServeProcess(state: state)
+        defer { serve.stop() }
+        let env = serve.clientEnvironment
+        func cli(_ args: [String]) throws -> Output {
+            let out = try run(aws, args, environment: env, cwd: files)
+            #expect(out.status == 0, "aws \(args.joined(separator: " ")): \(out.stderr)")
+            return out
+        }
+        _ = try cli(["s3api", "create-bucket", "--bucket", "wire-cli-bucket"])
+        let source = files.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: source.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try Data("one".utf8).write(to: source.appendingPathComponent("one.txt"))
+        try Data("two".utf8).write(to: source.appendingPathComponent("sub/two.txt"))
+        var big = Data(count: 9 * 1024 * 1024)
+        big.withUnsafeMutableBytes { raw in for i in stride(from: 0, to: raw.count, by: 4096) { raw[i] = UInt8(i / 4096 % 251) } }
+        try big.write(to: source.appendingPathComponent("big.bin"))
+        _ = try cli(["s3", "cp", source.appendingPathComponent("one.txt").path, "s3://wire-cli-bucket/cp/one.txt"])
+        _ = try cli(["s3", "sync", source.path, "s3://wire-cli-bucket/sync/"])
+        let listing = try cli(["s3", "ls", "--recursive", "s3://wire-cli-bucket/"]).stdout
+        #expect(listing.contains("cp/one.txt") && listing.contains("sync/sub/two.txt") && listing.contains("sync/big.bin"))
+        // A second sync has nothing to upload.
+        #expect(try cli(["s3", "sync", source.path, "s3://wire-cli-bucket/sync/"]).stdout.isEmpty)
+        let back = files.appendingPathComponent("back")
+        _ = try cli(["s3", "sync", "s3://wire-cli-bucket/sync/", back.path])
+        #expect(try Data(contentsOf: back.appendingPathComponent("big.bin")) == big)
+        #expect(try Data(contentsOf: back.appendingPathComponent("sub/two.txt")) == Data("two".utf8))
+        let head = try cli(["s3api", "head-object", "--bucket", "wire-cli-bucket", "--key", "sync/big.bin"]).stdout
+        #expect(head.contains("-2\\\""))
+        _ = try cli(["s3api", "put-object-tagging", "--bucket", "wire-cli-bucket", "--key", "cp/one.txt", "--tagging", "TagSet=[{Key=k,Value=v}]"])
+        #expect(try cli(["s3api", "get-object-tagging", "--bucket", "wire-cli-bucket", "--key", "cp/one.txt"]).stdout.contains("\"Key\": \"k\""))
+        let denied = try run(aws, ["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"], environment: env)
+        #expect(denied.status != 0 && denied.stderr.contains("BucketNotEmpty"))
+        _ = try cli(["s3", "rm", "--recursive", "s3://wire-cli-bucket/"])
+        _ = try cli(["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"])
+    }
+
+    /// A writer uploads objects while `glueshim serve` is killed with SIGKILL; after a restart on the
+    /// same state every acknowledged object is whole and nothing partial is visible.
+    @Test func killNineLeavesOnlyWholeObjects() throws {
+        let python = try tool("python3")
+        let state = temporaryFolder("wire-kill")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let serve = try ServeProcess(state: state)
+        let writer = Process()
+        writer.executableURL = python
+        writer.arguments = [scripts.appendingPathComponent("kill_writer.py").path, "write", "bucket-kjshadjas-3432-dsadas"]
+        writer.environment = serve.clientEnvironment
+        let out = Pipe()
+        writer.standardOutput = out
+        writer.standardError = FileHandle.nullDevice
+        try writer.run()
+        Thread.sleep(forTimeInterval: 4)
+        serve.kill9()
+        writer.waitUntilExit()
+        let acknowledged = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(acknowledged.split(separator: "\n").count > 3, "the writer got some objects in before the kill")
+        let ackFile = state.appendingPathComponent("acknowledged.txt")
+        try Data(acknowledged.utf8).write(to: ackFile)
+        let restarted = try ServeProcess(state: state)
+        defer { restarted.stop() }
+        let check = try run(python, [scripts.appendingPathComponent("kill_writer.py").path, "check", "bucket-kjshadjas-3432-dsadas", ackFile.path],
+                            environment: restarted.clientEnvironment)
+        #expect(check.status == 0, "\(check.stderr)")
+    }
+}

@@ -1,0 +1,122 @@
+"""boto3 against a running `glueshim serve` (AWS_ENDPOINT_URL and credentials in the environment).
+Exits non-zero with a message on the first failed check."""
+import hashlib
+import os
+import sys
+import tempfile
+import urllib.request
+import urllib.error
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+bucket = sys.argv[1]
+
+
+def check(cond, what):
+    if not cond:
+        print(f"FAILED: {what}", file=sys.stderr)
+        sys.exit(1)
+
+
+def code_of(fn):
+    try:
+        fn()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    return None
+
+
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket=bucket)
+check(any(b["Name"] == bucket for b in s3.list_buckets()["Buckets"]), "created bucket listed")
+
+# Plain put/get with the CRC32 boto3 sends by default, returned with checksum mode.
+s3.put_object(Bucket=bucket, Key="small.txt", Body=b"hello world", Metadata={"k": "v"})
+got = s3.get_object(Bucket=bucket, Key="small.txt", ChecksumMode="ENABLED")
+check(got["Body"].read() == b"hello world", "small body")
+check(got.get("ChecksumCRC32") == "DUoRhQ==", f"crc32 returned: {got.get('ChecksumCRC32')}")
+check(got["Metadata"] == {"k": "v"}, "metadata")
+
+algorithms = ["SHA1", "SHA256"]
+try:
+    import awscrt  # noqa: F401  botocore computes CRC32C and CRC64NVME only with the CRT
+    algorithms += ["CRC32C", "CRC64NVME"]
+except ImportError:
+    pass
+for algorithm in algorithms:
+    s3.put_object(Bucket=bucket, Key=f"algo/{algorithm}", Body=b"x" * 1000, ChecksumAlgorithm=algorithm)
+    head = s3.head_object(Bucket=bucket, Key=f"algo/{algorithm}", ChecksumMode="ENABLED")
+    check(head.get(f"Checksum{algorithm}"), f"{algorithm} kept")
+
+# Multipart upload_file / download_file of a 9 MiB file (parts in parallel, ranged GETs with If-Match).
+with tempfile.TemporaryDirectory() as tmp:
+    src = os.path.join(tmp, "big.bin")
+    with open(src, "wb") as f:
+        f.write(os.urandom(9 * 1024 * 1024 + 123))
+    s3.upload_file(src, bucket, "big/big.bin")
+    head = s3.head_object(Bucket=bucket, Key="big/big.bin")
+    check(head["ETag"].endswith('-2"'), f"multipart etag {head['ETag']}")
+    dst = os.path.join(tmp, "back.bin")
+    s3.download_file(bucket, "big/big.bin", dst)
+    check(hashlib.sha256(open(src, "rb").read()).digest() == hashlib.sha256(open(dst, "rb").read()).digest(), "download equals upload")
+
+# Copy, tagging, delete_objects.
+s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "small.txt"})
+check(s3.get_object(Bucket=bucket, Key="copy.txt")["Body"].read() == b"hello world", "copy")
+s3.put_object_tagging(Bucket=bucket, Key="copy.txt", Tagging={"TagSet": [{"Key": "a", "Value": "b"}]})
+check(s3.get_object_tagging(Bucket=bucket, Key="copy.txt")["TagSet"] == [{"Key": "a", "Value": "b"}], "tags")
+res = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy.txt"}], "Quiet": True})
+check(not res.get("Deleted") and not res.get("Errors"), f"quiet delete {res}")
+check(code_of(lambda: s3.head_object(Bucket=bucket, Key="copy.txt")) == "404", "deleted")
+
+# Keys are opaque.
+for key in ["../x", "a//b", "trailing/", "ünï/鍵", "k" * 1024]:
+    s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
+    check(s3.get_object(Bucket=bucket, Key=key)["Body"].read() == key.encode(), f"key {key[:20]}")
+keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+check("../x" in keys and "a//b" in keys and "ünï/鍵" in keys, "opaque keys listed")
+check(keys == sorted(keys, key=lambda k: k.encode()), "utf-8 binary order")
+v1 = s3.list_objects(Bucket=bucket, Prefix="algo/", MaxKeys=1)
+check(v1["IsTruncated"] and len(v1["Contents"]) == 1, "list v1 page")
+
+# Bucket policy round trip and MalformedPolicy.
+check(code_of(lambda: s3.put_bucket_policy(Bucket=bucket, Policy='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::%s/*"}]}' % bucket)) == "MalformedPolicy", "malformed policy")
+
+# Presigned GET via urllib, path style and virtual-hosted style; expired URLs are refused.
+signer = boto3.client("s3", config=Config(signature_version="s3v4"))  # query-string SigV4
+url = signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "small.txt"}, ExpiresIn=60)
+check(urllib.request.urlopen(url).read() == b"hello world", "presigned get")
+# Virtual-hosted style: Host bucket.localhost:PORT, signed as botocore signs it, sent to the loopback address
+# (BUCKET.localhost does not resolve on every machine).
+import http.client
+from urllib.parse import urlparse
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+port = urlparse(os.environ["AWS_ENDPOINT_URL"]).port
+vreq = AWSRequest(method="GET", url=f"http://{bucket}.localhost:{port}/small.txt")
+S3SigV4Auth(boto3.Session().get_credentials().get_frozen_credentials(), "s3", os.environ.get("AWS_REGION", "us-east-1")).add_auth(vreq)
+conn = http.client.HTTPConnection("127.0.0.1", port)
+conn.request("GET", "/small.txt", headers={"Host": f"{bucket}.localhost:{port}", **dict(vreq.headers.items())})
+vres = conn.getresponse()
+check(vres.status == 200 and vres.read() == b"hello world", f"virtual-hosted get {vres.status}")
+put_signer = boto3.client("s3", config=Config(signature_version="s3v4"))  # query-string SigV4
+put_url = signer.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "presigned-put.txt"}, ExpiresIn=60)
+req = urllib.request.Request(put_url, data=b"via url", method="PUT")
+urllib.request.urlopen(req).read()
+check(s3.get_object(Bucket=bucket, Key="presigned-put.txt")["Body"].read() == b"via url", "presigned put")
+tampered = url.replace("small.txt", "big/big.bin")
+try:
+    urllib.request.urlopen(tampered)
+    check(False, "tampered presigned URL accepted")
+except urllib.error.HTTPError as e:
+    check(e.code == 403, f"tampered presigned status {e.code}")
+
+# Clean up: BucketNotEmpty until empty.
+check(code_of(lambda: s3.delete_bucket(Bucket=bucket)) == "BucketNotEmpty", "BucketNotEmpty")
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+    for o in page.get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=o["Key"])
+s3.delete_bucket(Bucket=bucket)
+print("boto3 wire checks passed")
