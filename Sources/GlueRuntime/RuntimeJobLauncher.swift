@@ -153,6 +153,14 @@ struct RuntimeJobLauncher: JobRunLauncher {
             }
         }
 
+        if let modules = merged["--additional-python-modules"], !modules.isEmpty {
+            do {
+                libraryPaths.append(try ModuleLayer.install(modules, environment: environment, progress: options.progress))
+            } catch {
+                return .failedToStart(error.description)
+            }
+        }
+
         let spec = WorkerSpec(scriptPath: scriptPath,
                               argv: JobArguments.argv(scriptPath: scriptPath, job: job, merged: merged, passJobName: options.passJobName),
                               modulePaths: libraryPaths + [environment.supportPath, environment.sitePackages],
