@@ -67,6 +67,8 @@ let package = Package(
         .testTarget(name: "WorldTests", dependencies: ["World"]),
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "World", "ObjectStore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
+        // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
+        .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "sts-iam-world.yaml"]),
     ],
     swiftLanguageModes: [.v6]
 )
