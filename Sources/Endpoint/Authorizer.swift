@@ -32,9 +32,11 @@ public struct Authorizer: Sendable {
     public init(world: World) { self.world = world }
 
     public func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String?,
-                   resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date) -> AuthorizationOutcome {
+                   resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date,
+                   resourcePolicyRequired: Bool? = nil) -> AuthorizationOutcome {
         var policies = identityPolicies(of: caller)
         policies.resource = resourcePolicy
+        if let resourcePolicyRequired { policies.resourcePolicyRequired = resourcePolicyRequired }
         var context = context
         context["aws:SourceIp"] = [caller.sourceIP]
         context["aws:SecureTransport"] = ["false"]

@@ -192,7 +192,8 @@ struct STSService: Sendable {
         var reasons: [String] = []
         for action in needed {
             let outcome = authorizer.authorize(caller, action: action, resource: role.arn, resourceAccount: role.account,
-                                               resourcePolicy: role.trustPolicy, context: context, now: now)
+                                               resourcePolicy: role.trustPolicy, context: context, now: now,
+                                               resourcePolicyRequired: true)  // the trust policy must allow each of them
             guard outcome.allowed else {
                 record(caller, action: action, resource: role.arn, decision: "deny", reason: outcome.reason, now: now, error: denied(action))
                 return .failure(denied(action))

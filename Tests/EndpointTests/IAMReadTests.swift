@@ -67,7 +67,7 @@ func urlDecoded(_ s: String?) -> String? { s?.removingPercentEncoding }
             #expect(element("PolicyArn", try await client.query("iam", "ListAttachedUserPolicies", [("UserName", "alice")])) == "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
             #expect(element("GroupName", try await client.query("iam", "ListGroupsForUser", [("UserName", "alice")])) == "developers")
             #expect(element("Key", try await client.query("iam", "ListUserTags", [("UserName", "alice")])) == "team")
-            let role = try #require(credentials(in: try await client.query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s")])))
+            let role = try #require(credentials(in: try await client.query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1")])))
             let noName = await awsError { _ = try await h.client(role).query("iam", "GetUser") }
             #expect(noName?.message == "Must specify userName when calling with non-User credentials")
         }

@@ -79,41 +79,41 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
     @Test func tagsAndSourceIdentityNeedTheirOwnPermissionInTheTrustPolicy() async throws {
         try await withSTSWorld { h in
             let plain = "arn:aws:iam::111111111111:role/plain-role"
-            let tags = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s"), ("Tags.member.1.Key", "a"), ("Tags.member.1.Value", "b")]) }
+            let tags = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s1"), ("Tags.member.1.Key", "a"), ("Tags.member.1.Value", "b")]) }
             #expect(tags?.code == "AccessDenied")
             #expect(tags?.message == "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: sts:TagSession on resource: \(plain)")
-            let source = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s"), ("SourceIdentity", "alice")]) }
+            let source = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s1"), ("SourceIdentity", "alice")]) }
             #expect(source?.message == "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: sts:SetSourceIdentity on resource: \(plain)")
-            _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s")])
+            _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", plain), ("RoleSessionName", "s1")])
         }
     }
 
     @Test func externalIdIsMatchedByTheTrustCondition() async throws {
         try await withSTSWorld { h in
             let role = "arn:aws:iam::111111111111:role/external-role"
-            let missing = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s")]) }
+            let missing = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1")]) }
             #expect(missing?.code == "AccessDenied")
-            let wrong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("ExternalId", "ext-999")]) }
+            let wrong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("ExternalId", "ext-999")]) }
             #expect(wrong?.code == "AccessDenied")
-            _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("ExternalId", "ext-123")])
+            _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("ExternalId", "ext-123")])
         }
     }
 
     @Test func mfaDeviceAndCodeGiveMultiFactorAuthPresent() async throws {
         try await withSTSWorld { h in
             let role = "arn:aws:iam::111111111111:role/mfa-role"
-            let without = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s")]) }
+            let without = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1")]) }
             #expect(without?.code == "AccessDenied")
-            let wrong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("SerialNumber", aliceMFA), ("TokenCode", "000000")]) }
+            let wrong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("SerialNumber", aliceMFA), ("TokenCode", "000000")]) }
             #expect(wrong?.code == "AccessDenied")
             #expect(wrong?.message.hasPrefix("MultiFactorAuthentication failed") == true)
-            let notHers = await awsError { _ = try await h.client(bob).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("SerialNumber", aliceMFA), ("TokenCode", "123456")]) }
+            let notHers = await awsError { _ = try await h.client(bob).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("SerialNumber", aliceMFA), ("TokenCode", "123456")]) }
             #expect(notHers?.code == "AccessDenied")
-            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("SerialNumber", aliceMFA), ("TokenCode", "123456")])
+            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("SerialNumber", aliceMFA), ("TokenCode", "123456")])
             let keys = try #require(credentials(in: xml))
             let stored = try #require(h.endpoint.configuration.credentials.lookup(accessKeyId: keys.accessKeyId))
             #expect(stored.mfaAuthenticatedAt != nil)
-            let badCode = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s"), ("SerialNumber", aliceMFA), ("TokenCode", "12a456")]) }
+            let badCode = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "s1"), ("SerialNumber", aliceMFA), ("TokenCode", "12a456")]) }
             #expect(badCode?.code == "ValidationError")
             #expect(badCode?.message == "1 validation error detected: Value '12a456' at 'tokenCode' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\d]*")
         }
@@ -121,11 +121,11 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
 
     @Test func durationIsBoundedByTheRoleAndTheModel() async throws {
         try await withSTSWorld { h in
-            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("DurationSeconds", "7200")])
+            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("DurationSeconds", "7200")])
             #expect(element("Expiration", xml) == XMLDate.seconds(h.clock.read().addingTimeInterval(7200)))
-            let over = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("DurationSeconds", "7201")]) }
+            let over = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("DurationSeconds", "7201")]) }
             #expect(over?.message == "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
-            let model = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("DurationSeconds", "50000")]) }
+            let model = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("DurationSeconds", "50000")]) }
             #expect(model?.message == "1 validation error detected: Value '50000' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200")
             let short = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "a"), ("DurationSeconds", "60")]) }
             #expect(short?.message.hasPrefix("2 validation errors detected: ") == true)
@@ -134,20 +134,20 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
 
     @Test func sessionPoliciesAreCheckedAndLimitTheSession() async throws {
         try await withSTSWorld { h in
-            let malformed = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("Policy", "{\"Version\":")]) }
+            let malformed = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("Policy", "{\"Version\":")]) }
             #expect(malformed?.code == "MalformedPolicyDocument")
             let long = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::\(String(repeating: "b", count: 2100))\"}]}"
-            let tooLong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("Policy", long)]) }
+            let tooLong = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("Policy", long)]) }
             #expect(tooLong?.code == "ValidationError")
             #expect(tooLong?.message.contains("at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048") == true)
             var tags: [(String, String)] = []
             for i in 1...50 { tags += [("Tags.member.\(i).Key", "key-\(i)-" + String(repeating: "k", count: 100)), ("Tags.member.\(i).Value", String(repeating: "v", count: 250))] }
-            let packed = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s")] + tags) }
+            let packed = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1")] + tags) }
             #expect(packed?.code == "PackedPolicyTooLarge")
-            let unknownArn = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("PolicyArns.member.1.arn", "arn:aws:iam::111111111111:policy/nope")]) }
+            let unknownArn = await awsError { _ = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("PolicyArns.member.1.arn", "arn:aws:iam::111111111111:policy/nope")]) }
             #expect(unknownArn?.code == "MalformedPolicyDocument")
 
-            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s"), ("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")])
+            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1"), ("PolicyArns.member.1.arn", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")])
             let keys = try #require(credentials(in: xml))
             let stored = try #require(h.endpoint.configuration.credentials.lookup(accessKeyId: keys.accessKeyId))
             #expect(stored.sessionPolicies.map(\.name) == ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"])
@@ -157,9 +157,9 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
     @Test func crossAccountNeedsTheCallersOwnPermission() async throws {
         try await withSTSWorld { h in
             let role = "arn:aws:iam::222222222222:role/cross-role"
-            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "x")])
-            #expect(element("Arn", xml) == "arn:aws:sts::222222222222:assumed-role/cross-role/x")
-            let denied = await awsError { _ = try await h.client(bob).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "x")]) }
+            let xml = try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "x1")])
+            #expect(element("Arn", xml) == "arn:aws:sts::222222222222:assumed-role/cross-role/x1")
+            let denied = await awsError { _ = try await h.client(bob).query("sts", "AssumeRole", [("RoleArn", role), ("RoleSessionName", "x1")]) }
             #expect(denied?.message == "User: arn:aws:iam::111111111111:user/bob is not authorized to perform: sts:AssumeRole on resource: \(role)")
         }
     }
@@ -167,7 +167,7 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
     @Test func rootCannotAssumeRoles() async throws {
         try await withSTSWorld { h in
             let root = h.endpoint.configuration.credentials.issueLongTerm(principal: try #require(h.world.root(arn: "arn:aws:iam::111111111111:root"))).credentials
-            let error = await awsError { _ = try await h.client(root).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s")]) }
+            let error = await awsError { _ = try await h.client(root).query("sts", "AssumeRole", [("RoleArn", taggedRole), ("RoleSessionName", "s1")]) }
             #expect(error?.message == "Roles may not be assumed by root accounts.")
             let me = try await h.client(root).query("sts", "GetCallerIdentity")
             #expect(element("Arn", me) == "arn:aws:iam::111111111111:root" && element("UserId", me) == "111111111111")
@@ -199,8 +199,8 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
             let mfa = try #require(credentials(in: try await h.client(alice).query("sts", "GetSessionToken", [("SerialNumber", aliceMFA), ("TokenCode", "123456")])))
             let user = try await h.client(mfa).query("iam", "GetUser")
             #expect(element("UserName", user) == "alice")
-            let role = try await h.client(mfa).query("sts", "AssumeRole", [("RoleArn", "arn:aws:iam::111111111111:role/mfa-role"), ("RoleSessionName", "s")])
-            #expect(element("Arn", role) == "arn:aws:sts::111111111111:assumed-role/mfa-role/s")
+            let role = try await h.client(mfa).query("sts", "AssumeRole", [("RoleArn", "arn:aws:iam::111111111111:role/mfa-role"), ("RoleSessionName", "s1")])
+            #expect(element("Arn", role) == "arn:aws:sts::111111111111:assumed-role/mfa-role/s1")
 
             h.clock.advance(901)
             let expired = await awsError { _ = try await h.client(plain).query("sts", "GetCallerIdentity") }
@@ -212,7 +212,7 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
 
     @Test func accessKeyInfoNamesTheAccount() async throws {
         try await withSTSWorld { h in
-            let session = try #require(credentials(in: try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", "arn:aws:iam::222222222222:role/cross-role"), ("RoleSessionName", "x")])))
+            let session = try #require(credentials(in: try await h.client(alice).query("sts", "AssumeRole", [("RoleArn", "arn:aws:iam::222222222222:role/cross-role"), ("RoleSessionName", "x1")])))
             let xml = try await h.client(alice).query("sts", "GetAccessKeyInfo", [("AccessKeyId", session.accessKeyId)])
             #expect(element("Account", xml) == "222222222222")
             // A key glueshim never issued is read as AWS reads key ids.
