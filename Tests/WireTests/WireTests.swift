@@ -57,7 +57,7 @@ final class ServeProcess: @unchecked Sendable {
 
 @Suite(.serialized) struct WireTests {
     /// Every STS and IAM check of wire_sts_iam.py, through boto3 and the AWS CLI. A missing
-    /// python3, boto3 or aws fails the test: CI must install them (see the report in the README).
+    /// python3, boto3 or aws fails the test: CI must install them.
     @Test func boto3AndTheCLIAgainstServe() throws {
         let python = try #require(onPath("python3"), "python3 is not on PATH: install Python 3 with boto3 (pip install boto3 awscli)")
         _ = try #require(onPath("aws"), "the AWS CLI (aws) is not on PATH: pip install awscli")

@@ -139,8 +139,10 @@ rc, out, err = cli("iam", "simulate-principal-policy", "--policy-source-arn", "a
 check("cli simulate-principal-policy", rc == 0 and [e["EvalDecision"] for e in json.loads(out)["EvaluationResults"]] == ["allowed", "explicitDeny"], err)
 rc, out, err = cli("iam", "get-role", "--role-name", "tagged-role")
 check("cli get-role", rc == 0 and json.loads(out)["Role"]["AssumeRolePolicyDocument"]["Version"] == "2012-10-17", err)
-rc, out, err = cli("sts", "assume-role", "--role-arn", "arn:aws:iam::111111111111:role/plain-role", "--role-session-name", "x1", "--duration-seconds", "100")
-check("cli assume-role validation error", rc != 0 and "ValidationError" in err and "durationSeconds" in err, err)
+rc, out, err = cli("sts", "assume-role", "--role-arn", TAGGED, "--role-session-name", "x1", "--duration-seconds", "7201")
+check("cli assume-role validation error", rc != 0 and "ValidationError" in err and "MaxSessionDuration" in err, err)
+rc, out, err = cli("sts", "assume-role", "--role-arn", "arn:aws:iam::111111111111:role/plain-role", "--role-session-name", "x1", "--tags", "Key=a,Value=b")
+check("cli assume-role access denied", rc != 0 and "AccessDenied" in err and "sts:TagSession" in err, err)
 
 config_text = os.environ["GLUESHIM_PROFILES"]
 with tempfile.NamedTemporaryFile("w", suffix=".config", delete=False) as f:
