@@ -76,6 +76,11 @@ final class ServeProcess: @unchecked Sendable {
         env["AWS_CONFIG_FILE"] = "/dev/null"
         env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
         env["GLUESHIM_PROFILES"] = Self.profiles
+        // A home of its own: the AWS CLI caches assumed-role credentials under ~/.aws/cli/cache.
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-wire-home-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        env["HOME"] = home.path
         script.environment = env
         let out = Pipe()
         script.standardOutput = out
