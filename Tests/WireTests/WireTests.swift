@@ -58,7 +58,21 @@ final class ServeProcess: @unchecked Sendable {
 @Suite(.serialized) struct WireTests {
     /// Every STS and IAM check of wire_sts_iam.py, through boto3 and the AWS CLI. A missing
     /// python3, boto3 or aws fails the test: CI must install them.
-    @Test func boto3AndTheCLIAgainstServe() throws {
+    @Test func boto3AndTheCLIAgainstServe() async throws {
+        // Waiting on child processes blocks a thread: keep that off Swift's small cooperative
+        // pool, which the in-process endpoints of other tests need.
+        try await Self.offPool { try Self.runWireChecks() }
+    }
+
+    static func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
+            Thread.detachNewThread {
+                do { try body(); continuation.resume() } catch { continuation.resume(throwing: error) }
+            }
+        }
+    }
+
+    static func runWireChecks() throws {
         let python = try #require(onPath("python3"), "python3 is not on PATH: install Python 3 with boto3 (pip install boto3 awscli)")
         _ = try #require(onPath("aws"), "the AWS CLI (aws) is not on PATH: pip install awscli")
         let world = wireRoot.appendingPathComponent("sts-iam-world.yaml")
@@ -75,7 +89,7 @@ final class ServeProcess: @unchecked Sendable {
         env["AWS_ENDPOINT_URL"] = endpoint
         env["AWS_CONFIG_FILE"] = "/dev/null"
         env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
-        env["GLUESHIM_PROFILES"] = Self.profiles
+        env["GLUESHIM_PROFILES"] = profiles
         // A home of its own: the AWS CLI caches assumed-role credentials under ~/.aws/cli/cache.
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-wire-home-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
