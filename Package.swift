@@ -69,6 +69,8 @@ let package = Package(
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
+        // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
+        .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "sts-iam-world.yaml"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -32,9 +32,11 @@ public struct Authorizer: Sendable {
     public init(world: World) { self.world = world }
 
     public func authorize(_ caller: Caller, action: String, resource: String, resourceAccount: String?,
-                   resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date) -> AuthorizationOutcome {
+                   resourcePolicy: NamedPolicy?, context: [String: [String]] = [:], now: Date,
+                   resourcePolicyRequired: Bool? = nil) -> AuthorizationOutcome {
         var policies = identityPolicies(of: caller)
         policies.resource = resourcePolicy
+        if let resourcePolicyRequired { policies.resourcePolicyRequired = resourcePolicyRequired }
         var context = context
         context["aws:SourceIp"] = [caller.sourceIP]
         context["aws:SecureTransport"] = ["false"]
@@ -43,6 +45,7 @@ public struct Authorizer: Sendable {
             context["aws:PrincipalOrgID"] = [org.id]
         }
         if let resourceAccount { context["aws:ResourceAccount"] = [resourceAccount] }
+        for (key, values) in Self.sessionContext(of: caller, now: now) where context[key] == nil { context[key] = values }
         let request = AuthorizationRequest(principal: caller.principal, action: action, resource: resource,
                                            resourceAccount: resourceAccount, context: context, now: now)
         let decision = PolicyEvaluator.evaluate(request, policies: policies)
@@ -56,6 +59,22 @@ public struct Authorizer: Sendable {
             reason = decision.reason(action: action) ?? "denied"
         }
         return AuthorizationOutcome(decision: decision, reason: reason)
+    }
+
+    /// Condition keys that come from the caller's credentials: MFA, token issue time, source identity.
+    /// As in AWS, long-term keys carry no aws:MultiFactorAuthPresent at all.
+    public static func sessionContext(of caller: Caller, now: Date) -> [String: [String]] {
+        guard let credential = caller.credential, credential.origin != .servicePrincipal else { return [:] }
+        var context: [String: [String]] = [:]
+        if credential.isTemporary {
+            context["aws:MultiFactorAuthPresent"] = [credential.mfaAuthenticatedAt == nil ? "false" : "true"]
+            if let issued = credential.issuedAt { context["aws:TokenIssueTime"] = [XML.timestampSeconds(issued)] }
+        }
+        if let mfa = credential.mfaAuthenticatedAt {
+            context["aws:MultiFactorAuthAge"] = [String(max(0, Int(now.timeIntervalSince(mfa))))]
+        }
+        if let source = credential.sourceIdentity { context["aws:SourceIdentity"] = [source] }
+        return context
     }
 
     /// The identity-side policies of a caller: its role's or user's policies, boundary and session policies.

@@ -11,6 +11,9 @@ public struct World: Sendable {
     public var baseDirectory: URL
     /// The file the world was read from, for messages.
     public var source: String
+    /// AWS config file profiles the world declares for runs (`role_arn` with `credential_source`
+    /// or `source_profile`), by profile name. See `awsConfigFile(profiles:)`.
+    public var profiles: [String: ConfigProfile] = [:]
 
     public init(region: String, organization: Organization?, accounts: [String: Account], baseDirectory: URL, source: String) {
         self.region = region
@@ -39,7 +42,38 @@ public struct World: Sendable {
     public func user(arn: String) -> User? {
         guard let parsed = IAMArn(arn), parsed.service == "iam", parsed.resource.hasPrefix("user/") else { return nil }
         let name = String(parsed.resource.split(separator: "/").last ?? "")
-        return accounts[parsed.account]?.users[name]
+        guard let user = accounts[parsed.account]?.users[name], user.arn == arn || "arn:aws:iam::\(parsed.account):user/\(name)" == arn else { return nil }
+        return user
+    }
+
+    /// The user holding the MFA device with this serial number (`arn:aws:iam::ACCT:mfa/NAME`).
+    public func mfaDevice(serialNumber: String) -> (user: User, device: MFADevice)? {
+        for account in accounts.values {
+            for user in account.users.values {
+                if let device = user.mfaDevices.first(where: { $0.serialNumber == serialNumber }) { return (user, device) }
+            }
+        }
+        return nil
+    }
+
+    /// The user a declared access key belongs to.
+    public func user(accessKeyId: String) -> (user: User, key: DeclaredAccessKey)? {
+        for account in accounts.values {
+            for user in account.users.values {
+                if let key = user.accessKeys.first(where: { $0.accessKeyId == accessKeyId }) { return (user, key) }
+            }
+        }
+        return nil
+    }
+
+    /// The JSON text of a policy as IAM returns it: the document as the world wrote it, or
+    /// rendered from the parsed policy when the world holds no text for it.
+    public func document(of policy: NamedPolicy) -> String {
+        if let text = AWSManagedPolicies.documents[policy.name] { return text }
+        for account in accounts.values {
+            if let text = account.policyDocuments[policy.name] { return text }
+        }
+        return PolicyRenderer.json(policy.policy)
     }
 
     /// The bucket with this name, in whichever account owns it.
@@ -54,6 +88,12 @@ public struct World: Sendable {
         guard let parsed = IAMArn(arn) else { return nil }
         return accounts[parsed.account]?.managedPolicies[arn]
     }
+
+    /// A deterministic AWS-style unique id (`ANPA...` for policies, `AGPA...` for groups).
+    public static func uniqueId(prefix: String, seed: String) -> String { StableID.make(prefix: prefix, seed: seed) }
+
+    /// When world entities were created, as IAM reports CreateDate (fixed, so output is reproducible).
+    public static let creationDate = Date(timeIntervalSince1970: 1_719_568_800)
 
     /// Whether two accounts are the same or belong to the same organization.
     public func sameOrganization(_ a: String, _ b: String) -> Bool {
@@ -86,6 +126,11 @@ public struct Account: Sendable {
     public var buckets: [String: Bucket]
     /// Customer managed policies by ARN.
     public var managedPolicies: [String: NamedPolicy]
+    /// The JSON text of this account's policies as written in the world, by `NamedPolicy.name`
+    /// (trust policies, inline and customer managed policies).
+    public var policyDocuments: [String: String] = [:]
+    /// Descriptions of customer managed policies, by ARN.
+    public var managedPolicyDescriptions: [String: String] = [:]
     public init(id: String, alias: String? = nil, roles: [String: Role] = [:], users: [String: User] = [:], buckets: [String: Bucket] = [:], managedPolicies: [String: NamedPolicy] = [:]) {
         self.id = id
         self.managedPolicies = managedPolicies
@@ -109,8 +154,16 @@ public struct Role: Sendable {
     public var tags: [String: String]
     /// The role's unique id (`AROA...`), stable for a given account and name.
     public var roleId: String
+    public var description: String? = nil
+    /// Inline policy names, in the order of `inlinePolicies`.
+    public var inlinePolicyNames: [String] = []
 
     public var arn: String { "arn:aws:iam::\(account):role\(path)\(name)" }
+
+    /// The inline policy with this name (IAM's policy name, as in GetRolePolicy).
+    public func inlinePolicy(named name: String) -> NamedPolicy? {
+        inlinePolicyNames.firstIndex(of: name).map { inlinePolicies[$0] }
+    }
 }
 
 /// An IAM user.
@@ -123,7 +176,85 @@ public struct User: Sendable {
     public var permissionsBoundaryArn: String?
     public var tags: [String: String]
     public var userId: String
+    /// Inline policy names, in the order of `inlinePolicies`.
+    public var inlinePolicyNames: [String] = []
+    /// Long-term access keys the world declares for this user (local test keys, never real ones).
+    public var accessKeys: [DeclaredAccessKey] = []
+    /// Virtual MFA devices with a fixed test code.
+    public var mfaDevices: [MFADevice] = []
+    /// IAM groups the user belongs to (names only; glueshim worlds have no group policies yet).
+    public var groups: [String] = []
     public var arn: String { "arn:aws:iam::\(account):user\(path)\(name)" }
+
+    public func inlinePolicy(named name: String) -> NamedPolicy? {
+        inlinePolicyNames.firstIndex(of: name).map { inlinePolicies[$0] }
+    }
+}
+
+/// An access key pair a world declares for a user. Local test values only.
+public struct DeclaredAccessKey: Sendable, Hashable {
+    public var accessKeyId: String
+    public var secretAccessKey: String
+    public init(accessKeyId: String, secretAccessKey: String) {
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+    }
+}
+
+/// A virtual MFA device: its serial number and the one code glueshim accepts for it.
+public struct MFADevice: Sendable, Hashable {
+    /// `arn:aws:iam::ACCT:mfa/NAME`
+    public var serialNumber: String
+    /// The six-digit code that passes (a fixed test code; glueshim does not run TOTP).
+    public var code: String
+    public init(serialNumber: String, code: String) {
+        self.serialNumber = serialNumber
+        self.code = code
+    }
+}
+
+/// A profile of the AWS config file (`[profile NAME]`), as a job's boto3 reads it.
+public struct ConfigProfile: Sendable, Hashable {
+    public var roleArn: String
+    /// `Environment`, `Ec2InstanceMetadata` or `EcsContainer` (inside a job: `EcsContainer`).
+    public var credentialSource: String?
+    public var sourceProfile: String?
+    public var externalId: String?
+    public var durationSeconds: Int?
+    public var roleSessionName: String?
+    public var mfaSerial: String?
+    public var region: String?
+    public init(roleArn: String, credentialSource: String? = nil, sourceProfile: String? = nil, externalId: String? = nil,
+                durationSeconds: Int? = nil, roleSessionName: String? = nil, mfaSerial: String? = nil, region: String? = nil) {
+        self.roleArn = roleArn
+        self.credentialSource = credentialSource
+        self.sourceProfile = sourceProfile
+        self.externalId = externalId
+        self.durationSeconds = durationSeconds
+        self.roleSessionName = roleSessionName
+        self.mfaSerial = mfaSerial
+        self.region = region
+    }
+}
+
+extension World {
+    /// The text of an AWS config file holding `profiles` (default: the world's), in the shape
+    /// botocore and the AWS CLI read (`[profile NAME]`, or `[default]` for the profile named default).
+    public func awsConfigFile(profiles: [String: ConfigProfile]? = nil) -> String {
+        var text = ""
+        for (name, profile) in (profiles ?? self.profiles).sorted(by: { $0.key < $1.key }) {
+            text += name == "default" ? "[default]\n" : "[profile \(name)]\n"
+            text += "role_arn = \(profile.roleArn)\n"
+            if let v = profile.credentialSource { text += "credential_source = \(v)\n" }
+            if let v = profile.sourceProfile { text += "source_profile = \(v)\n" }
+            if let v = profile.externalId { text += "external_id = \(v)\n" }
+            if let v = profile.durationSeconds { text += "duration_seconds = \(v)\n" }
+            if let v = profile.roleSessionName { text += "role_session_name = \(v)\n" }
+            if let v = profile.mfaSerial { text += "mfa_serial = \(v)\n" }
+            text += "region = \(profile.region ?? region)\n\n"
+        }
+        return text
+    }
 }
 
 /// An S3 bucket, its policy and the objects it starts with.

@@ -38,6 +38,10 @@ struct WorldLoader {
     let base: URL
     /// Off when the world is one file of a folder: references are checked once all files are read.
     var checksReferences = true
+    /// Policy texts as written, by policy name, collected while loading (a shared box, so the
+    /// loader's reading methods need not be mutating).
+    let documentTexts = PolicyTexts()
+    var documents: [String: String] { documentTexts.values }
 
     func fail(_ node: Node?, _ message: String) -> WorldError {
         WorldError(file: file, line: node?.mark?.line, column: node?.mark?.column, message: message)
@@ -110,6 +114,7 @@ struct WorldLoader {
         }
         do {
             let policy = try Policy.parse(json, as: kind)
+            documentTexts.values[name] = json
             return NamedPolicy(name: name, policy: policy)
         } catch {
             throw fail(node, "\(what): \(error.code): \(error.message)\(error.location.map { " (at \($0))" } ?? "")")
@@ -130,7 +135,8 @@ struct WorldLoader {
     }
 
     mutating func world(_ root: Node) throws(WorldError) -> World {
-        let top = try mapping(root, "world", allowed: ["region", "organization", "accounts"])
+        let top = try mapping(root, "world", allowed: ["region", "organization", "accounts", "profiles"])
+        var profilesNode: Node?
         var region = "us-east-1"
         var organization: Organization?
         var accounts: [String: Account] = [:]
@@ -153,6 +159,7 @@ struct WorldLoader {
                 if management.isEmpty { management = members.first ?? "" }
                 organization = Organization(id: id, managementAccount: management, accounts: members)
                 organization?.policies = tree
+            case "profiles": profilesNode = entry.value
             default: accountsNode = entry.value
             }
         }
@@ -160,7 +167,10 @@ struct WorldLoader {
             guard entry.key.count == 12, entry.key.allSatisfy(\.isNumber) else {
                 throw fail(entry.keyNode, "account id '\(entry.key)' must be 12 digits (quote it in YAML)")
             }
-            accounts[entry.key] = try account(id: entry.key, entry.value, region: region)
+            let before = documents
+            var account = try account(id: entry.key, entry.value, region: region)
+            account.policyDocuments = documents.filter { before[$0.key] == nil }
+            accounts[entry.key] = account
         }
         // A bucket name is global in S3.
         var owners: [String: String] = [:]
@@ -173,6 +183,7 @@ struct WorldLoader {
             }
         }
         var world = World(region: region, organization: organization, accounts: accounts, baseDirectory: base, source: file)
+        world.profiles = try profiles(profilesNode)
         if checksReferences { try checkReferences(&world) }
         return world
     }
@@ -192,6 +203,34 @@ struct WorldLoader {
         }
     }
 
+    /// `profiles:` name -> {role_arn, credential_source | source_profile, external_id, duration_seconds, role_session_name, mfa_serial, region}.
+    func profiles(_ node: Node?) throws(WorldError) -> [String: ConfigProfile] {
+        var result: [String: ConfigProfile] = [:]
+        for entry in try entries(node, "profiles") {
+            let what = "profile \(entry.key)"
+            var values: [String: String] = [:]
+            for field in try mapping(entry.value, what, allowed: ["role_arn", "credential_source", "source_profile", "external_id", "duration_seconds", "role_session_name", "mfa_serial", "region"]) {
+                values[field.key] = try string(field.value, "\(what).\(field.key)") ?? ""
+            }
+            guard let roleArn = values["role_arn"], roleArn.hasPrefix("arn:") else { throw fail(entry.value, "\(what) needs a role_arn") }
+            if (values["credential_source"] == nil) == (values["source_profile"] == nil) {
+                throw fail(entry.value, "\(what) needs exactly one of credential_source and source_profile")
+            }
+            if let source = values["credential_source"], !["Environment", "Ec2InstanceMetadata", "EcsContainer"].contains(source) {
+                throw fail(entry.value, "\(what): credential_source must be Environment, Ec2InstanceMetadata or EcsContainer")
+            }
+            var duration: Int?
+            if let text = values["duration_seconds"] {
+                guard let value = Int(text), (900...43200).contains(value) else { throw fail(entry.value, "\(what): duration_seconds must be 900 to 43200") }
+                duration = value
+            }
+            result[entry.key] = ConfigProfile(roleArn: roleArn, credentialSource: values["credential_source"], sourceProfile: values["source_profile"],
+                                              externalId: values["external_id"], durationSeconds: duration, roleSessionName: values["role_session_name"],
+                                              mfaSerial: values["mfa_serial"], region: values["region"])
+        }
+        return result
+    }
+
     func account(id: String, _ node: Node, region: String) throws(WorldError) -> Account {
         var account = Account(id: id)
         for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "buckets", "managedPolicies"]) {
@@ -200,7 +239,12 @@ struct WorldLoader {
             case "managedPolicies":
                 for policy in try entries(entry.value, "managedPolicies") {
                     let arn = "arn:aws:iam::\(id):policy/\(policy.key)"
-                    account.managedPolicies[arn] = try self.policy(policy.value, name: arn, what: "managed policy \(policy.key)", kind: .identity)
+                    var document = policy.value
+                    if policy.value.mapping != nil, let doc = policy.value["document"] {
+                        document = doc
+                        account.managedPolicyDescriptions[arn] = policy.value["description"]?.string
+                    }
+                    account.managedPolicies[arn] = try self.policy(document, name: arn, what: "managed policy \(policy.key)", kind: .identity)
                 }
             case "roles":
                 for role in try entries(entry.value, "roles") {
@@ -228,6 +272,8 @@ struct WorldLoader {
         var boundary: String?
         var maxSession = 3600
         var tags: [String: String] = [:]
+        var names: [String] = []
+        var description: String?
         for field in fields {
             switch field.key {
             case "path": path = try string(field.value, "path") ?? "/"
@@ -236,6 +282,7 @@ struct WorldLoader {
             case "policies":
                 for p in try entries(field.value, "policies") {
                     inline.append(try policy(p.value, name: "inline policy \(p.key) of role \(name)", what: "role \(name) policy \(p.key)", kind: .identity))
+                    names.append(p.key)
                 }
             case "managedPolicies": managed = try stringList(field.value, "managedPolicies")
             case "permissionsBoundary": boundary = try string(field.value, "permissionsBoundary")
@@ -245,18 +292,19 @@ struct WorldLoader {
                 }
                 maxSession = value
             case "tags": tags = try stringMap(field.value, "tags")
-            default: break
+            default: description = try string(field.value, "description")
             }
         }
         guard path.hasPrefix("/"), path.hasSuffix("/") else { throw fail(node, "role \(name): path must start and end with '/'") }
         guard let trust else { throw fail(node, "role \(name) needs a trustPolicy (every IAM role has one)") }
         return Role(name: name, path: path, account: account, trustPolicy: trust, inlinePolicies: inline,
                     managedPolicyArns: managed, permissionsBoundaryArn: boundary, maxSessionDuration: maxSession,
-                    tags: tags, roleId: StableID.make(prefix: "AROA", seed: "\(account)/role/\(name)"))
+                    tags: tags, roleId: StableID.make(prefix: "AROA", seed: "\(account)/role/\(name)"),
+                    description: description, inlinePolicyNames: names)
     }
 
     func user(name: String, account: String, _ node: Node) throws(WorldError) -> User {
-        let fields = try mapping(node, "user \(name)", allowed: ["path", "policies", "managedPolicies", "permissionsBoundary", "tags"])
+        let fields = try mapping(node, "user \(name)", allowed: ["path", "policies", "managedPolicies", "permissionsBoundary", "tags", "accessKeys", "mfaDevices", "groups"])
         var user = User(name: name, path: "/", account: account, inlinePolicies: [], managedPolicyArns: [],
                         permissionsBoundaryArn: nil, tags: [:], userId: StableID.make(prefix: "AIDA", seed: "\(account)/user/\(name)"))
         for field in fields {
@@ -265,9 +313,30 @@ struct WorldLoader {
             case "policies":
                 for p in try entries(field.value, "policies") {
                     user.inlinePolicies.append(try policy(p.value, name: "inline policy \(p.key) of user \(name)", what: "user \(name) policy \(p.key)", kind: .identity))
+                    user.inlinePolicyNames.append(p.key)
                 }
             case "managedPolicies": user.managedPolicyArns = try stringList(field.value, "managedPolicies")
             case "permissionsBoundary": user.permissionsBoundaryArn = try string(field.value, "permissionsBoundary")
+            case "groups": user.groups = try stringList(field.value, "groups")
+            case "accessKeys":
+                guard let items = field.value.sequence else { throw fail(field.value, "user \(name) accessKeys must be a list of {accessKeyId, secretAccessKey}") }
+                for item in items {
+                    let values = try stringMap(item, "user \(name) access key")
+                    guard let id = values["accessKeyId"], let secret = values["secretAccessKey"], values.count == 2 else {
+                        throw fail(item, "user \(name): an access key needs exactly accessKeyId and secretAccessKey")
+                    }
+                    guard id.hasPrefix("AKIA"), (16...128).contains(id.count), id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                        throw fail(item, "user \(name): accessKeyId '\(id)' must start with AKIA and have 16 to 128 letters and digits")
+                    }
+                    guard secret.count >= 16 else { throw fail(item, "user \(name): secretAccessKey is too short (local test secrets only)") }
+                    user.accessKeys.append(DeclaredAccessKey(accessKeyId: id, secretAccessKey: secret))
+                }
+            case "mfaDevices":
+                for device in try entries(field.value, "user \(name) mfaDevices") {
+                    let code = try string(device.value, "mfa device \(device.key) code") ?? ""
+                    guard code.count == 6, code.allSatisfy(\.isNumber) else { throw fail(device.value, "user \(name): mfa device \(device.key) needs a six-digit test code") }
+                    user.mfaDevices.append(MFADevice(serialNumber: "arn:aws:iam::\(account):mfa/\(device.key)", code: code))
+                }
             default: user.tags = try stringMap(field.value, "tags")
             }
         }
@@ -317,6 +386,11 @@ struct WorldLoader {
         }
         return SeedObject(key: key, file: url, contentType: contentType, metadata: metadata)
     }
+}
+
+/// Policy texts collected by a loader.
+final class PolicyTexts: @unchecked Sendable {
+    var values: [String: String] = [:]
 }
 
 /// S3's bucket naming rules (general purpose buckets).

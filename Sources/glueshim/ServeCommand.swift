@@ -11,11 +11,12 @@ import World
 struct ServeCommand: AsyncSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the local AWS endpoint (STS, S3, container credentials) on 127.0.0.1.",
+        abstract: "Serve the local AWS endpoint (STS, S3, IAM, Glue, container credentials) on 127.0.0.1.",
         discussion: """
         Prints the environment to export: AWS_ENDPOINT_URL and AWS_REGION, and with --as the \
-        credentials of that principal (an IAM user's access keys, or a fresh session of a role as \
-        its trusted service gets it). Every call is logged on stderr. Stops on Ctrl-C or SIGTERM.
+        credentials of that principal (an IAM user's access keys as the world declares them or fresh \
+        local ones, an account root's keys for arn:aws:iam::ACCT:root, or a fresh session of a role \
+        as its trusted service gets it). Every call is logged on stderr. Stops on Ctrl-C or SIGTERM.
         """
     )
 
@@ -25,7 +26,7 @@ struct ServeCommand: AsyncSubcommand {
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
     var port: Int = 4566
 
-    @Option(name: .customLong("as"), help: "Principal ARN whose credentials to print (a role or an IAM user of the world).")
+    @Option(name: .customLong("as"), help: "Principal ARN whose credentials to print (a role, an IAM user or an account root of the world).")
     var principal: String?
 
     @Option(help: "Folder that keeps S3 objects across restarts (default: a fresh temporary copy of the world).")
@@ -82,16 +83,22 @@ struct ServeCommand: AsyncSubcommand {
 
     struct ServeError: Error { var message: String }
 
-    /// A user's long-term keys, or a role session assumed through STS: by the service its trust
-    /// policy names, else by a role it trusts (itself obtained the same way).
+    /// A user's long-term keys (the first the world declares, or fresh local ones), an account root's
+    /// fresh keys, or a role session assumed through STS: by the service its trust policy names,
+    /// else by a role or user it trusts (itself obtained the same way).
     static func credentials(for arn: String, world: World, endpoint: LocalEndpoint, depth: Int = 0) async throws -> AWSCredentials {
         let store = endpoint.configuration.credentials
         if let user = world.user(arn: arn) {
-            let principal = PrincipalIdentity(kind: .user, arn: user.arn, account: user.account, userId: user.userId, userName: user.name, tags: user.tags)
-            return store.issueLongTerm(principal: principal).credentials
+            if let key = user.accessKeys.first {
+                return AWSCredentials(accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey)
+            }
+            return store.issueLongTerm(principal: user.principal).credentials
+        }
+        if let root = world.root(arn: arn) {
+            return store.issueLongTerm(principal: root).credentials
         }
         guard let role = world.role(arn: arn) else {
-            throw ServeError(message: "--as \(arn): no such role or user in the world (give a role or user ARN)")
+            throw ServeError(message: "--as \(arn): no such role, user or account root in the world (give a role, user or arn:aws:iam::ACCT:root ARN)")
         }
         let trusting = role.trustPolicy.policy.statements
             .filter { $0.effect == .allow && ($0.action ?? []).contains { Wildcard.matches($0, "sts:AssumeRole", caseInsensitive: true) } }
