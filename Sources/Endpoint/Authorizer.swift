@@ -36,6 +36,9 @@ public struct Authorizer: Sendable {
                    resourcePolicyRequired: Bool? = nil) -> AuthorizationOutcome {
         var policies = identityPolicies(of: caller)
         policies.resource = resourcePolicy
+        // Organization policies: SCPs limit the caller's account, RCPs the resource's account.
+        if let account = caller.principal.account { policies.scps = world.serviceControlPolicies(forAccount: account) }
+        if let owner = resourceAccount ?? caller.principal.account { policies.rcps = world.resourceControlPolicies(forAccount: owner) }
         if let resourcePolicyRequired { policies.resourcePolicyRequired = resourcePolicyRequired }
         var context = context
         context["aws:SourceIp"] = [caller.sourceIP]
