@@ -176,7 +176,22 @@ struct RuntimeJobLauncher: JobRunLauncher {
             let c = try await session.credentials()
             return (c.credentials, c.expiration)
         }
-        let env = Self.workerEnvironment(endpoint: endpoint, region: world.region, credentialsURI: credentialsURI, token: token, environment: environment)
+        var env = Self.workerEnvironment(endpoint: endpoint, region: world.region, credentialsURI: credentialsURI, token: token, environment: environment)
+        // Profiles the world declares (role_arn + credential_source...) reach the job as its AWS
+        // config file; inside a job the source credentials are the container's (the job role).
+        // The file lives in the cache, outside /tmp, which the job's sandbox replaces.
+        var configFile: URL?
+        if !world.profiles.isEmpty {
+            var profiles = world.profiles
+            for (name, profile) in profiles where profile.credentialSource != nil { profiles[name]?.credentialSource = "EcsContainer" }
+            let folder = URL(fileURLWithPath: PythonEnvironment.cacheDirectory()).appendingPathComponent("run-config")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent(run.Id)
+            try world.awsConfigFile(profiles: profiles).write(to: file, atomically: true, encoding: .utf8)
+            env["AWS_CONFIG_FILE"] = file.path
+            configFile = file
+        }
+        defer { if let configFile { try? FileManager.default.removeItem(at: configFile) } }
         if control.stopRequested { return .stopped }
         let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path], environment: env)
 

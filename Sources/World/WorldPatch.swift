@@ -70,7 +70,7 @@ extension World {
             guard let child = setting(pairs[index].1, keys.dropFirst(), to: value) else { return nil }
             pairs[index].1 = child
         } else {
-            guard let child = setting(Node("", Tag(.null)), keys.dropFirst(), to: value) else { return nil }
+            guard let child = setting(Node([(Node, Node)]()), keys.dropFirst(), to: value) else { return nil }
             pairs.append((Node(key), child))
         }
         return Node(pairs)
