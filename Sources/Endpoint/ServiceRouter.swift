@@ -15,6 +15,7 @@ final class ServiceRouter: Sendable {
     let s3: S3Service
     let iam: IAMService
     let glue: GlueService
+    let logs: LogsService
 
     init(configuration: EndpointConfiguration) {
         self.configuration = configuration
@@ -23,6 +24,7 @@ final class ServiceRouter: Sendable {
         self.s3 = S3Service(configuration: configuration, authorizer: authorizer)
         self.iam = IAMService(configuration: configuration, authorizer: authorizer)
         self.glue = GlueService(configuration: configuration, authorizer: authorizer)
+        self.logs = LogsService(configuration: configuration, authorizer: authorizer)
     }
 
     func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, endpoint: LocalEndpoint) async throws {
@@ -84,7 +86,7 @@ final class ServiceRouter: Sendable {
                 .response(.query, requestId: request.requestId)
         }
         let service = authorization.service
-        let proto: ErrorProtocol = service == "s3" ? .restXML : (service == "glue" ? .json : .query)
+        let proto: ErrorProtocol = service == "s3" ? .restXML : (["glue", "logs"].contains(service) ? .json : .query)
         switch authenticate(request, signed: signed, authorization: authorization, now: now) {
         case .failure(let error):
             return error.response(proto, requestId: request.requestId)
@@ -94,9 +96,10 @@ final class ServiceRouter: Sendable {
             case "sts": return await sts.handle(request, caller: caller, now: now)
             case "iam": return await iam.handle(request, caller: caller, now: now)
             case "glue": return await glue.handle(request, caller: caller, now: now, endpoint: endpoint)
+            case "logs": return logs.handle(request, caller: caller, now: now)
             default:
                 return AWSServiceError(code: "InvalidAction", status: 400,
-                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts, iam, glue)")
+                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts, iam, glue, logs)")
                     .response(proto, requestId: request.requestId)
             }
         }

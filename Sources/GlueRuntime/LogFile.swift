@@ -1,15 +1,48 @@
+import Endpoint
 import Foundation
 import Synchronization
 
-/// An append-only log file written from the worker's reader threads.
+/// An append-only log file written from the worker's reader threads. Besides the raw text it
+/// keeps each line with the time it arrived (`NAME.events.jsonl`), which the CloudWatch Logs API
+/// serves as log events.
 final class LogFile: Sendable {
-    private let handle: Mutex<FileHandle?>
+    private struct State {
+        var raw: FileHandle?
+        var events: FileHandle?
+        var partial = Data()
+    }
+    private let state: Mutex<State>
+
     init(_ url: URL) {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-        handle = Mutex(try? FileHandle(forWritingTo: url))
+        let eventsURL = RunLogEvents.eventsFile(for: url)
+        _ = FileManager.default.createFile(atPath: eventsURL.path, contents: nil)
+        state = Mutex(State(raw: try? FileHandle(forWritingTo: url), events: try? FileHandle(forWritingTo: eventsURL)))
     }
-    func write(_ data: Data) { handle.withLock { $0?.write(data) } }
-    func close() { handle.withLock { try? $0?.close(); $0 = nil } }
+
+    func write(_ data: Data) {
+        let now = Date()
+        state.withLock { s in
+            s.raw?.write(data)
+            s.partial.append(data)
+            while let newline = s.partial.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = s.partial[s.partial.startIndex..<newline]
+                s.events?.write(RunLogEvents.encode(line: Data(line), at: now))
+                s.partial.removeSubrange(s.partial.startIndex...newline)
+            }
+        }
+    }
+
+    func close() {
+        state.withLock { s in
+            if !s.partial.isEmpty { s.events?.write(RunLogEvents.encode(line: s.partial, at: Date())) }
+            s.partial.removeAll()
+            try? s.raw?.close()
+            try? s.events?.close()
+            s.raw = nil
+            s.events = nil
+        }
+    }
 }
 
 /// Set once when a run passes its timeout.

@@ -8,6 +8,7 @@ enum GlueShimServeJobs {
     /// Jobs, tags and run history are kept in STATE/glue-jobs.json, run folders in STATE/runs.
     static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL) -> [String] {
         configuration.glueJobs = GlueJobRegistry(file: state.appendingPathComponent("glue-jobs.json"))
+        configuration.runsDirectory = state.appendingPathComponent("runs")
         var options = RunOptions(runsDirectory: state.appendingPathComponent("runs"), workerExecutable: RunCommand.selfExecutable())
         options.progress = { Terminal.err($0 + "\n") }
         do {
