@@ -5,7 +5,7 @@ enum PolicyVariables {
     /// variable has no value in the request and no default, which makes the value match
     /// nothing. Documents older than 2012-10-17 get no substitution at all.
     static func resolve(_ text: String, context: RequestContext, enabled: Bool) -> GlobPattern? {
-        guard enabled, text.contains("${") else { return GlobPattern(wildcards: text) }
+        guard enabled, text.hasVariable else { return GlobPattern(wildcards: text) }
         var result = GlobPattern(tokens: [])
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
@@ -56,5 +56,18 @@ extension Substring {
         while let f = s.first, f.isWhitespace { s = s.dropFirst() }
         while let l = s.last, l.isWhitespace { s = s.dropLast() }
         return s
+    }
+}
+
+extension String {
+    /// Whether the text holds a `${` (a policy variable), found over its UTF-8 bytes.
+    var hasVariable: Bool {
+        var found = false
+        var previousDollar = false
+        for b in utf8 {
+            if previousDollar, b == UInt8(ascii: "{") { found = true; break }
+            previousDollar = b == UInt8(ascii: "$")
+        }
+        return found
     }
 }
