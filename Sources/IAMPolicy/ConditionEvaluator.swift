@@ -67,7 +67,7 @@ enum ConditionEvaluator {
 
     static func holds(_ condition: PolicyCondition, context: RequestContext, variables: Bool) -> Bool {
         // Unknown operators never hold; validation reports them.
-        guard let op = ConditionOperator(condition.operatorName) else { return false }
+        guard let op = condition.parsedOperator else { return false }
         if condition.key.isEmpty { return true }
         let requestValues = context.values(for: condition.key)
 
@@ -82,9 +82,24 @@ enum ConditionEvaluator {
             }
         }
 
-        // Values without variables are compared as written, without building patterns.
+        // Values without variables are compared as written, without building patterns;
+        // values whose variables substitute no wildcard characters, once substituted.
+        var plain: [String]? = nil
         if !variables || !condition.values.contains(where: \.hasVariable) {
-            let values = condition.values
+            plain = condition.values
+        } else {
+            var resolved: [String] = []
+            var exact = true
+            for v in condition.values {
+                guard let r = PolicyVariables.resolveText(v, context: context) else { exact = false; break }
+                if let r { resolved.append(r) }
+            }
+            if exact {
+                if resolved.isEmpty, !condition.values.isEmpty { return false }
+                plain = resolved
+            }
+        }
+        if let values = plain {
             func rawMatches(_ requestValue: String) -> Bool {
                 values.contains { positiveMatch(op.test, raw: $0, request: requestValue) }
             }

@@ -44,6 +44,10 @@ struct StatementMatcher {
     func matchesResource(_ s: PolicyStatement, variables: Bool) -> Bool {
         func hit(_ pattern: String) -> Bool {
             if !variables || !pattern.hasVariable { return Wildcard.matchesARN(pattern, request.resource) }
+            if let resolved = PolicyVariables.resolveText(pattern, context: context) {
+                guard let text = resolved else { return false }
+                return Wildcard.matchesARN(text, request.resource)
+            }
             guard let p = PolicyVariables.resolve(pattern, context: context, enabled: variables) else { return false }
             return Wildcard.matchARN(p, request.resource)
         }
