@@ -61,6 +61,8 @@ let package = Package(
             name: "glueshim",
             dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // Decisions per second of the IAM engine (swift run -c release IAMBench).
+        .executableTarget(name: "IAMBench", dependencies: ["IAMPolicy"]),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),

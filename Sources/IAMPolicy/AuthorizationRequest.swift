@@ -14,10 +14,18 @@ public struct PrincipalIdentity: Sendable, Hashable {
     public var roleArn: String?
     /// aws:username, for IAM users only.
     public var userName: String?
-    /// Principal tags, or session tags for sessions.
+    /// The user's or role's own tags (for a session, its role's tags).
     public var tags: [String: String]
+    /// Tags passed when the session was created; they override role tags of the same key
+    /// in aws:PrincipalTag/*.
+    public var sessionTags: [String: String]
+    /// When the session's credentials were issued (aws:TokenIssueTime); nil for long-term keys.
+    public var tokenIssueTime: Date?
+    /// The source identity set on the session (aws:SourceIdentity).
+    public var sourceIdentity: String?
 
-    public init(kind: Kind, arn: String, account: String?, userId: String? = nil, roleArn: String? = nil, userName: String? = nil, tags: [String: String] = [:]) {
+    public init(kind: Kind, arn: String, account: String?, userId: String? = nil, roleArn: String? = nil, userName: String? = nil,
+                tags: [String: String] = [:], sessionTags: [String: String] = [:], tokenIssueTime: Date? = nil, sourceIdentity: String? = nil) {
         self.kind = kind
         self.arn = arn
         self.account = account
@@ -25,6 +33,15 @@ public struct PrincipalIdentity: Sendable, Hashable {
         self.roleArn = roleArn
         self.userName = userName
         self.tags = tags
+        self.sessionTags = sessionTags
+        self.tokenIssueTime = tokenIssueTime
+        self.sourceIdentity = sourceIdentity
+    }
+
+    /// The tags policies see as aws:PrincipalTag/*: the principal's own tags, with session
+    /// tags taking precedence over role tags of the same key.
+    public var effectiveTags: [String: String] {
+        sessionTags.isEmpty ? tags : tags.merging(sessionTags) { _, session in session }
     }
 
     /// Principals that IAM policies, boundaries and SCPs govern.
@@ -50,13 +67,18 @@ public struct AuthorizationRequest: Sendable {
     /// time keys (from `now`) itself, overriding anything given here under those names.
     public var context: [String: [String]]
     public var now: Date
+    /// false: the context is exactly `context`, nothing is derived from the principal or
+    /// `now` (reproducible policy test cases).
+    public var derivesContext: Bool
 
-    public init(principal: PrincipalIdentity, action: String, resource: String, resourceAccount: String? = nil, context: [String: [String]] = [:], now: Date) {
+    public init(principal: PrincipalIdentity, action: String, resource: String, resourceAccount: String? = nil,
+                context: [String: [String]] = [:], now: Date, derivesContext: Bool = true) {
         self.principal = principal
         self.action = action
         self.resource = resource
         self.resourceAccount = resourceAccount
         self.context = context
         self.now = now
+        self.derivesContext = derivesContext
     }
 }

@@ -67,7 +67,7 @@ enum ConditionEvaluator {
 
     static func holds(_ condition: PolicyCondition, context: RequestContext, variables: Bool) -> Bool {
         // Unknown operators never hold; validation reports them.
-        guard let op = ConditionOperator(condition.operatorName) else { return false }
+        guard let op = condition.parsedOperator else { return false }
         if condition.key.isEmpty { return true }
         let requestValues = context.values(for: condition.key)
 
@@ -82,6 +82,30 @@ enum ConditionEvaluator {
             }
         }
 
+        // Values without variables are compared as written, without building patterns;
+        // values whose variables substitute no wildcard characters, once substituted.
+        var plain: [String]? = nil
+        if !variables || !condition.values.contains(where: \.hasVariable) {
+            plain = condition.values
+        } else {
+            var resolved: [String] = []
+            var exact = true
+            for v in condition.values {
+                guard let r = PolicyVariables.resolveText(v, context: context) else { exact = false; break }
+                if let r { resolved.append(r) }
+            }
+            if exact {
+                if resolved.isEmpty, !condition.values.isEmpty { return false }
+                plain = resolved
+            }
+        }
+        if let values = plain {
+            func rawMatches(_ requestValue: String) -> Bool {
+                values.contains { positiveMatch(op.test, raw: $0, request: requestValue) }
+            }
+            return decide(op, requestValues, rawMatches)
+        }
+
         let patterns = condition.values.compactMap { PolicyVariables.resolve($0, context: context, enabled: variables) }
         // Every value named a variable the request cannot supply: the condition cannot be decided in favour of anyone.
         if patterns.isEmpty, !condition.values.isEmpty { return false }
@@ -89,6 +113,11 @@ enum ConditionEvaluator {
         func anyPolicyValueMatches(_ requestValue: String) -> Bool {
             patterns.contains { positiveMatch(op.test, policy: $0, request: requestValue) }
         }
+        return decide(op, requestValues, anyPolicyValueMatches)
+    }
+
+    /// Applies the operator's qualifier, negation and IfExists to a per-value test.
+    private static func decide(_ op: ConditionOperator, _ requestValues: [String]?, _ anyPolicyValueMatches: (String) -> Bool) -> Bool {
         func valueSatisfies(_ requestValue: String) -> Bool {
             op.isNegated ? !anyPolicyValueMatches(requestValue) : anyPolicyValueMatches(requestValue)
         }
@@ -105,6 +134,20 @@ enum ConditionEvaluator {
         case .forAnyValue:
             guard let requestValues else { return op.ifExists }
             return requestValues.contains(where: valueSatisfies)
+        }
+    }
+
+    /// `positiveMatch` for a policy value as written (no variables in it).
+    static func positiveMatch(_ test: ConditionOperator.Test, raw policy: String, request: String) -> Bool {
+        switch test {
+        case .stringEquals: return policy == request
+        case .stringLike: return Wildcard.matches(policy, request, caseInsensitive: false)
+        case .arnEquals, .arnLike:
+            var colons = 0
+            for b in request.utf8 where b == UInt8(ascii: ":") { colons += 1 }
+            guard colons >= 5 else { return false }
+            return Wildcard.matchesARN(policy, request)
+        default: return positiveMatch(test, policy: GlobPattern(wildcards: policy), request: request)
         }
     }
 

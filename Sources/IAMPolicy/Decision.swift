@@ -5,13 +5,16 @@ public struct MatchedStatement: Sendable, Hashable {
     public var statementIndex: Int
     public var sid: String?
     public var effect: Effect
+    /// The ARN of the statement's policy, when it has one (managed policies, SCPs, RCPs).
+    public var policyArn: String?
 
-    public init(policyName: String, policyType: PolicyType, statementIndex: Int, sid: String?, effect: Effect) {
+    public init(policyName: String, policyType: PolicyType, statementIndex: Int, sid: String?, effect: Effect, policyArn: String? = nil) {
         self.policyName = policyName
         self.policyType = policyType
         self.statementIndex = statementIndex
         self.sid = sid
         self.effect = effect
+        self.policyArn = policyArn
     }
 
     /// e.g. `role/x inline policy s3 Statement[2] (Sid "AllowRead")`.
@@ -31,12 +34,28 @@ public struct Decision: Sendable, Hashable {
     public var statements: [MatchedStatement]
     /// One line per evaluation step.
     public var explanation: [String]
+    /// For an explicit deny, the ARN of the denying policy as AWS adds it to the message
+    /// (since January 2026): only for identity-based policies, permissions boundaries,
+    /// session policies, SCPs and RCPs that have an ARN, and only when the caller is in the
+    /// resource's account or organization. nil otherwise.
+    public var denyingPolicyArn: String?
 
-    public init(outcome: Outcome, deniedBy: PolicyType? = nil, statements: [MatchedStatement] = [], explanation: [String] = []) {
+    public init(outcome: Outcome, deniedBy: PolicyType? = nil, statements: [MatchedStatement] = [], explanation: [String] = [],
+                denyingPolicyArn: String? = nil) {
         self.outcome = outcome
         self.deniedBy = deniedBy
         self.statements = statements
         self.explanation = explanation
+        self.denyingPolicyArn = denyingPolicyArn
+    }
+
+    /// "Allowed", "ImplicitlyDenied" or "ExplicitlyDenied", as `simulate` reports it.
+    public var name: String {
+        switch outcome {
+        case .allow: "Allowed"
+        case .implicitDeny: "ImplicitlyDenied"
+        case .explicitDeny: "ExplicitlyDenied"
+        }
     }
 
     public var isAllowed: Bool { outcome == .allow }
@@ -53,9 +72,19 @@ public struct Decision: Sendable, Hashable {
         }
     }
 
-    /// The full AccessDenied message: "User: ARN is not authorized to perform: ACTION on resource: RESOURCE REASON".
-    public func accessDeniedMessage(principalArn: String, action: String, resource: String) -> String? {
+    /// The full AccessDenied message: "User: ARN is not authorized to perform: ACTION on
+    /// resource: RESOURCE REASON", with the denying policy's ARN after an explicit deny
+    /// when AWS discloses it (": arn:..."). When a role's trust policy refuses
+    /// sts:AssumeRole*, STS answers without a reason clause (the same words as for a role
+    /// that does not exist, so the answer does not reveal which).
+    /// S3 writes the resource in double quotes (`quotesResource`); IAM, STS and most
+    /// services do not.
+    public func accessDeniedMessage(principalArn: String, action: String, resource: String, quotesResource: Bool = false) -> String? {
         guard let reason = reason(action: action) else { return nil }
-        return "User: \(principalArn) is not authorized to perform: \(action) on resource: \(resource) \(reason)"
+        let shown = quotesResource ? "\"\(resource)\"" : resource
+        let head = "User: \(principalArn) is not authorized to perform: \(action) on resource: \(shown)"
+        if deniedBy == .resource, action.lowercased().hasPrefix("sts:assumerole") { return head }
+        if outcome == .explicitDeny, let arn = denyingPolicyArn { return "\(head) \(reason): \(arn)" }
+        return "\(head) \(reason)"
     }
 }

@@ -97,14 +97,19 @@ public struct PolicyPrincipal: Sendable, Hashable {
 /// One `operator: { key: values }` entry of a Condition block.
 public struct PolicyCondition: Sendable, Hashable {
     /// As written, e.g. "ForAllValues:StringEquals" or "StringLikeIfExists".
-    public var operatorName: String
+    public var operatorName: String {
+        didSet { parsedOperator = ConditionOperator(operatorName) }
+    }
     public var key: String
     public var values: [String]
+    /// The operator taken apart once, when the policy is read (nil for unknown operators).
+    private(set) var parsedOperator: ConditionOperator?
 
     public init(operatorName: String, key: String, values: [String]) {
         self.operatorName = operatorName
         self.key = key
         self.values = values
+        parsedOperator = ConditionOperator(operatorName)
     }
 }
 

@@ -44,7 +44,7 @@ private struct EvaluationRun {
         for p in named {
             for (i, s) in p.policy.statements.enumerated() {
                 guard let grant = matcher.applies(s, in: p.policy, type: type) else { continue }
-                let m = MatchedStatement(policyName: p.name, policyType: type, statementIndex: i, sid: s.sid, effect: s.effect)
+                let m = MatchedStatement(policyName: p.name, policyType: type, statementIndex: i, sid: s.sid, effect: s.effect, policyArn: p.policyArn)
                 switch s.effect {
                 case .deny: f.denies.append(m)
                 case .allow:
@@ -77,7 +77,9 @@ private struct EvaluationRun {
         let allDenies = denyOrder.flatMap { $0.1.flatMap(\.denies) }
         if let first = allDenies.first {
             for d in allDenies { lines.append("explicit deny: \(d.label)") }
-            return finish(.explicitDeny, first.policyType, allDenies)
+            var decision = finish(.explicitDeny, first.policyType, allDenies)
+            decision.denyingPolicyArn = disclosedPolicyArn(first, crossAccount: crossAccount)
+            return decision
         }
         lines.append("explicit deny: none of the applicable statements denies")
 
@@ -154,6 +156,18 @@ private struct EvaluationRun {
         if caller.kind == .root { return finish(.allow, nil, guardrails) }
         if let f = identityFailure { return finish(.implicitDeny, f, []) }
         return finish(.allow, nil, identitySide + guardrails)
+    }
+
+    /// AWS names the denying policy's ARN only for identity-based policies, boundaries,
+    /// session policies, SCPs and RCPs, and only when the request comes from the resource's
+    /// own account or organization (aws:PrincipalOrgID equal to aws:ResourceOrgID).
+    private func disclosedPolicyArn(_ deny: MatchedStatement, crossAccount: Bool) -> String? {
+        guard deny.policyType != .resource, let arn = deny.policyArn else { return nil }
+        if !crossAccount { return arn }
+        let context = matcher.context
+        guard let principalOrg = context.values(for: "aws:PrincipalOrgID")?.first,
+              let resourceOrg = context.values(for: "aws:ResourceOrgID")?.first, principalOrg == resourceOrg else { return nil }
+        return arn
     }
 
     /// Trust policies always have to allow AssumeRole, and key policies always have to

@@ -3,10 +3,19 @@ public struct NamedPolicy: Sendable, Hashable {
     /// e.g. "arn:aws:iam::aws:policy/AmazonS3FullAccess", "bucket policy of my-bucket".
     public var name: String
     public var policy: Policy
+    /// The policy's ARN (managed policies, SCPs, RCPs); inline policies have none. When nil
+    /// and `name` is an ARN, that is used.
+    public var arn: String?
 
-    public init(name: String, policy: Policy) {
+    public init(name: String, policy: Policy, arn: String? = nil) {
         self.name = name
         self.policy = policy
+        self.arn = arn
+    }
+
+    /// The ARN AWS can name in an AccessDenied message, if the policy has one.
+    public var policyArn: String? {
+        arn ?? (name.hasPrefix("arn:") ? name : nil)
     }
 }
 

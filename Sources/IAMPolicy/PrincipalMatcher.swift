@@ -59,8 +59,8 @@ enum PrincipalMatcher {
     /// The account a Principal entry stands for when it names a whole account: a bare
     /// 12-digit id or arn:PARTITION:iam::ACCOUNT:root.
     static func accountOf(_ value: String) -> String? {
-        if value.count == 12, value.allSatisfy({ $0.isASCII && $0.isNumber }) { return value }
-        guard let parts = Wildcard.splitARN(value), parts[0] == "arn", parts[2] == "iam", parts[5] == "root" else { return nil }
+        if value.utf8.count == 12, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return value }
+        guard value.hasSuffix(":root"), let parts = Wildcard.splitARN(value), parts[0] == "arn", parts[2] == "iam", parts[5] == "root" else { return nil }
         return parts[4]
     }
 

@@ -1,25 +1,89 @@
 import Foundation
 
 /// The request's condition keys, looked up case-insensitively, with the keys AWS
-/// derives from the caller and the clock filled in.
+/// derives from the caller and the clock filled in. Nothing is copied or formatted up
+/// front: derived keys are computed when a condition asks for them.
 struct RequestContext: Sendable {
-    private var values: [String: [String]] = [:]
+    private let given: [String: [String]]
+    private let principal: PrincipalIdentity
+    private let now: Date
+    private let derives: Bool
 
     init(_ request: AuthorizationRequest) {
-        for (key, v) in request.context { set(key, v) }
-        let p = request.principal
-        // AWS derives these from the authenticated caller, so they cannot be supplied.
-        if let arn = Self.principalArn(p) { set("aws:PrincipalArn", [arn]) }
-        if let account = p.account { set("aws:PrincipalAccount", [account]) }
-        if let userId = p.userId ?? (p.kind == .root ? p.account : nil) { set("aws:userid", [userId]) }
-        if p.kind == .anonymous { set("aws:userid", ["anonymous"]) }
-        if p.kind == .user, let name = p.userName { set("aws:username", [name]) }
-        if let type = Self.principalType(p.kind) { set("aws:PrincipalType", [type]) }
-        set("aws:PrincipalIsAWSService", [p.kind == .service ? "true" : "false"])
-        if p.kind == .service { set("aws:PrincipalServiceName", [p.arn]) }
-        for (k, v) in p.tags { set("aws:PrincipalTag/\(k)", [v]) }
-        set("aws:CurrentTime", [Self.iso8601(request.now)])
-        set("aws:EpochTime", [String(Int64(request.now.timeIntervalSince1970.rounded(.down)))])
+        given = request.context
+        principal = request.principal
+        now = request.now
+        derives = request.derivesContext
+    }
+
+    private enum Derived {
+        case value([String])
+        /// A key AWS derives, which this caller does not have (and which cannot be supplied).
+        case absent
+        case notDerived
+    }
+
+    /// AWS derives these from the authenticated caller and the clock, so they cannot be supplied.
+    private func derived(_ lower: String) -> Derived {
+        let p = principal
+        switch lower {
+        case "aws:principalarn": return Self.principalArn(p).map { .value([$0]) } ?? .absent
+        case "aws:principalaccount": return p.account.map { .value([$0]) } ?? .absent
+        case "aws:userid":
+            if p.kind == .anonymous { return .value(["anonymous"]) }
+            return (p.userId ?? (p.kind == .root ? p.account : nil)).map { .value([$0]) } ?? .absent
+        case "aws:username": return p.kind == .user ? p.userName.map { .value([$0]) } ?? .absent : .absent
+        case "aws:principaltype": return Self.principalType(p.kind).map { .value([$0]) } ?? .absent
+        case "aws:principalisawsservice": return .value([p.kind == .service ? "true" : "false"])
+        case "aws:principalservicename": return p.kind == .service ? .value([p.arn]) : .absent
+        case "aws:currenttime": return .value([Self.iso8601(now)])
+        case "aws:epochtime": return .value([String(Int64(now.timeIntervalSince1970.rounded(.down)))])
+        case "aws:tokenissuetime":
+            guard let issued = p.tokenIssueTime, p.kind == .assumedRole || p.kind == .federatedUser else { return .notDerived }
+            return .value([Self.iso8601(issued)])
+        case "aws:sourceidentity":
+            return p.sourceIdentity.map { .value([$0]) } ?? .notDerived
+        default:
+            if lower.hasPrefix("aws:principaltag/") {
+                let tag = lower.dropFirst("aws:principaltag/".count)
+                let tags = p.effectiveTags
+                if let v = tags.first(where: { $0.key.lowercased() == tag })?.value { return .value([v]) }
+                return .absent
+            }
+            return .notDerived
+        }
+    }
+
+    /// nil when the key is absent; an empty list counts as absent, as AWS treats a key
+    /// with no values.
+    func values(for key: String) -> [String]? {
+        if derives {
+            switch derived(key.lowercased()) {
+            case .value(let v): return v.isEmpty ? nil : v
+            case .absent: return nil
+            case .notDerived: break
+            }
+        }
+        if let v = given[key] { return v.isEmpty ? nil : v }
+        for (k, v) in given where k.count == key.count && Self.equalFolded(k, key) { return v.isEmpty ? nil : v }
+        return nil
+    }
+
+    /// ASCII case-insensitive equality (condition keys are ASCII), falling back to Unicode.
+    private static func equalFolded(_ a: String, _ b: String) -> Bool {
+        var x = a, y = b
+        let fast: Bool? = x.withUTF8 { xa in
+            y.withUTF8 { yb -> Bool? in
+                guard xa.count == yb.count else { return false }
+                for i in 0..<xa.count {
+                    let c = xa[i], d = yb[i]
+                    if c >= 0x80 || d >= 0x80 { return nil }
+                    if c != d, ASCIIGlob.fold(c) != ASCIIGlob.fold(d) { return false }
+                }
+                return true
+            }
+        }
+        return fast ?? (a.lowercased() == b.lowercased())
     }
 
     /// For role sessions AWS reports the role, not the session, as aws:PrincipalArn.
@@ -40,17 +104,6 @@ struct RequestContext: Sendable {
         case .anonymous: "Anonymous"
         case .service: nil
         }
-    }
-
-    private mutating func set(_ key: String, _ v: [String]) {
-        values[key.lowercased()] = v
-    }
-
-    /// nil when the key is absent; an empty list counts as absent, as AWS treats a key
-    /// with no values.
-    func values(for key: String) -> [String]? {
-        guard let v = values[key.lowercased()], !v.isEmpty else { return nil }
-        return v
     }
 
     static func iso8601(_ date: Date) -> String {

@@ -43,6 +43,11 @@ struct StatementMatcher {
     /// policy) applies to the resource it is attached to.
     func matchesResource(_ s: PolicyStatement, variables: Bool) -> Bool {
         func hit(_ pattern: String) -> Bool {
+            if !variables || !pattern.hasVariable { return Wildcard.matchesARN(pattern, request.resource) }
+            if let resolved = PolicyVariables.resolveText(pattern, context: context) {
+                guard let text = resolved else { return false }
+                return Wildcard.matchesARN(text, request.resource)
+            }
             guard let p = PolicyVariables.resolve(pattern, context: context, enabled: variables) else { return false }
             return Wildcard.matchARN(p, request.resource)
         }

@@ -5,7 +5,7 @@ struct GlueShimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "glueshim",
         abstract: "Run AWS Glue Python Shell jobs locally, with AWS's IAM decisions.",
-        subcommands: [RunCommand.self, ServeCommand.self, LogsCommand.self, TestCommand.self, WorldCommand.self]
+        subcommands: [RunCommand.self, ServeCommand.self, LogsCommand.self, TestCommand.self, WorldCommand.self, SimulateCommand.self]
     )
 }
 
