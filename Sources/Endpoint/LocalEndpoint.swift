@@ -27,6 +27,8 @@ public struct EndpointConfiguration: Sendable {
     public var glueJobs: GlueJobRegistry = GlueJobRegistry()
     /// Runs jobs for StartJobRun; without one, StartJobRun is refused.
     public var launcher: (any JobRunLauncher)? = nil
+    /// Glue interactive sessions and their statements (with the launcher of their interpreters).
+    public var glueSessions: GlueSessionRegistry = GlueSessionRegistry()
 
     public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
                 port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {
