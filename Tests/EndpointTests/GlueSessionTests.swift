@@ -94,8 +94,8 @@ struct SessionHarness: Sendable {
     let events: MemoryEventSink
     let launcher: ScriptedLauncher
 
-    static func with(launcher: ScriptedLauncher? = ScriptedLauncher(), minuteSeconds: Double = 60, _ body: @Sendable (SessionHarness) async throws -> Void) async throws {
-        let world = try World.load(from: defaultWorldURL)
+    static func with(world: World? = nil, launcher: ScriptedLauncher? = ScriptedLauncher(), minuteSeconds: Double = 60, _ body: @Sendable (SessionHarness) async throws -> Void) async throws {
+        let world = try world ?? World.load(from: defaultWorldURL)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-sessions-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try ObjectStore(root: folder)
@@ -337,6 +337,57 @@ func createInput(_ id: String, owner: String?, role: String = sessionRoleArn, ex
             #expect(role?.message.contains("arn:aws[^:]*:iam::[0-9]*:role/.+") == true)
             #expect(try await dev.failure("CreateSession", ["Id": "x", "Role": glueRoleArn])?.code == "InvalidInputException")
             #expect(try await dev.failure("CreateSession", createInput("t", owner: nil, role: glueRoleArn, extra: ["Timeout": 0]))?.code == "ValidationException")
+        }
+    }
+}
+
+/// AwsGlueSessionUserRestrictedNotebookPolicy: role sessions carry an `owner` session tag and
+/// the policy compares against `${aws:PrincipalTag/owner}`.
+@Suite(.serialized) struct GlueSessionNotebookPolicyTests {
+    static let worldYAML = """
+    region: us-east-1
+    accounts:
+      "111111111111":
+        roles:
+          AwsGlueSessionUserRestrictedNotebookPolicy-client:
+            trustPolicy: |
+              {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": ["sts:AssumeRole", "sts:TagSession"]}]}
+            managedPolicies:
+              - arn:aws:iam::aws:policy/AwsGlueSessionUserRestrictedNotebookPolicy
+            policies:
+              pass: |
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["iam:PassRole"], "Resource": ["arn:aws:iam::*:role/AwsGlueSessionUserRestrictedNotebookServiceRole*"], "Condition": {"StringLike": {"iam:PassedToService": ["glue.amazonaws.com"]}}}]}
+          AwsGlueSessionUserRestrictedNotebookServiceRole-runtime:
+            trustPolicy: |
+              {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+            managedPolicies:
+              - arn:aws:iam::aws:policy/service-role/AwsGlueSessionUserRestrictedNotebookServiceRole
+    """
+
+    @Test func theOwnerTagMustMatchTheCallersOwnerSessionTag() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-notebook-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("world.yaml")
+        try Self.worldYAML.write(to: file, atomically: true, encoding: .utf8)
+        let world = try World.load(from: file)
+        try await SessionHarness.with(world: world) { h in
+            let role = try #require(h.endpoint.configuration.world.role(arn: "arn:aws:iam::111111111111:role/AwsGlueSessionUserRestrictedNotebookPolicy-client"))
+            func session(_ name: String) -> GlueTestClient {
+                let principal = PrincipalIdentity(kind: .assumedRole, arn: "arn:aws:sts::111111111111:assumed-role/\(role.name)/\(name)", account: "111111111111",
+                                                  userId: "\(role.roleId):\(name)", roleArn: role.arn, tags: ["owner": "\(role.roleId):\(name)"])
+                let credentials = h.endpoint.configuration.credentials.issueSession(principal: principal, expiration: Date().addingTimeInterval(3600)).credentials
+                return GlueTestClient(endpoint: h.endpoint.url, credentials: credentials)
+            }
+            let alice = session("alice"), bob = session("bob")
+            let runtime = "arn:aws:iam::111111111111:role/AwsGlueSessionUserRestrictedNotebookServiceRole-runtime"
+            #expect(try await alice.failure("CreateSession", createInput("nb", owner: "\(role.roleId):bob", role: runtime))?.code == "AccessDeniedException")
+            _ = try await alice.ok("CreateSession", createInput("nb", owner: "\(role.roleId):alice", role: runtime))
+            #expect(try await h.waitForSession(alice, "nb", ["READY"])["Status"] as? String == "READY")
+            #expect(try await bob.failure("GetSession", ["Id": "nb"])?.code == "AccessDeniedException")
+            #expect(try await bob.failure("RunStatement", ["SessionId": "nb", "Code": "1"])?.code == "AccessDeniedException")
+            #expect(try await alice.ok("RunStatement", ["SessionId": "nb", "Code": "1"])["Id"] as? Int == 0)
+            #expect(try await alice.failure("UntagResource", ["ResourceArn": "arn:aws:glue:us-east-1:111111111111:session/nb", "TagsToRemove": ["owner"]])?.code == "AccessDeniedException")
         }
     }
 }
