@@ -44,8 +44,14 @@ struct GlueService: Sendable {
         case "GetJobRun": output = getJobRun(call)
         case "GetJobRuns": output = getJobRuns(call)
         case "BatchStopJobRun": output = batchStopJobRun(call)
-        case "TagResource", "UntagResource", "GetTags" where !((call.input["ResourceArn"] as? String)?.contains(":session/") ?? false):
-            output = tags(call)
+        case "TagResource", "UntagResource", "GetTags":
+            // Tags of sessions are the sessions' own (TagOnCreate, aws:ResourceTag of the session).
+            if (call.input["ResourceArn"] as? String)?.contains(":session/") ?? false {
+                output = await handleSession(call, endpoint: endpoint)
+                    ?? .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+            } else {
+                output = tags(call)
+            }
         default:
             output = await handleSession(call, endpoint: endpoint)
                 ?? .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))

@@ -29,6 +29,8 @@ public struct EndpointConfiguration: Sendable {
     public var launcher: (any JobRunLauncher)? = nil
     /// Where run folders are, for the CloudWatch Logs API over run logs.
     public var runsDirectory: URL? = nil
+    /// Glue interactive sessions and their statements (with the launcher of their interpreters).
+    public var glueSessions: GlueSessionRegistry = GlueSessionRegistry()
 
     public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
                 port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {

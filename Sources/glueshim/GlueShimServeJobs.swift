@@ -13,6 +13,7 @@ enum GlueShimServeJobs {
         options.progress = { Terminal.err($0 + "\n") }
         do {
             try JobService.enableJobRuns(&configuration, options: options)
+            try SessionService.enableSessions(&configuration, options: options)
         } catch {
             Terminal.err("glueshim: job runs are off: \(error.description)\n")
             return []
