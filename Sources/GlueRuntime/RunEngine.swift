@@ -68,6 +68,8 @@ public enum RunEngine {
         let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events)
         var configuration = EndpointConfiguration(world: world, store: store, events: events)
         configuration.launcher = launcher
+        // A job may drive Glue interactive sessions through the Glue API, as in AWS.
+        try SessionService.enableSessions(&configuration, options: options)
         // The job lives in its role's account, as a job created there would.
         let account = world.role(nameOrArn: job.Role, defaultAccount: nil)?.account ?? world.accounts.keys.sorted().first ?? "000000000000"
         let stored = StoredJob(definition: job, createdOn: Date(), account: account, localScript: source.localScript, folder: source.folder)
