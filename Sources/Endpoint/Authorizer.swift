@@ -47,7 +47,10 @@ public struct Authorizer: Sendable {
         if let org = world.organization, let account = caller.principal.account, org.accounts.contains(account) {
             context["aws:PrincipalOrgID"] = [org.id]
         }
-        if let resourceAccount { context["aws:ResourceAccount"] = [resourceAccount] }
+        if let resourceAccount {
+            context["aws:ResourceAccount"] = [resourceAccount]
+            if let org = world.organization, org.accounts.contains(resourceAccount) { context["aws:ResourceOrgID"] = [org.id] }
+        }
         for (key, values) in Self.sessionContext(of: caller, now: now) where context[key] == nil { context[key] = values }
         let request = AuthorizationRequest(principal: caller.principal, action: action, resource: resource,
                                            resourceAccount: resourceAccount, context: context, now: now)

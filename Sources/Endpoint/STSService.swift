@@ -195,6 +195,8 @@ struct STSService: Sendable {
                                                resourcePolicy: role.trustPolicy, context: context, now: now,
                                                resourcePolicyRequired: true)  // the trust policy must allow each of them
             guard outcome.allowed else {
+                // STS answers AssumeRole refusals without a reason clause, whichever side refused
+                // (the reason is kept in the event for the run's summary).
                 record(caller, action: action, resource: role.arn, decision: "deny", reason: outcome.reason, now: now, error: denied(action))
                 return .failure(denied(action))
             }
@@ -211,7 +213,8 @@ struct STSService: Sendable {
 
         let sessionArn = "arn:aws:sts::\(role.account):assumed-role/\(role.name)/\(sessionName)"
         let principal = PrincipalIdentity(kind: .assumedRole, arn: sessionArn, account: role.account, userId: "\(role.roleId):\(sessionName)",
-                                          roleArn: role.arn, tags: role.tags.merging(allTags) { _, session in session })
+                                          roleArn: role.arn, tags: role.tags, sessionTags: allTags, tokenIssueTime: now,
+                                          sourceIdentity: sourceIdentity)
         let expiration = now.addingTimeInterval(TimeInterval(duration))
         let issued = configuration.credentials.register(IssuedCredential(
             credentials: CredentialStore.newSessionCredentials(account: role.account), principal: principal, expiration: expiration,

@@ -59,7 +59,7 @@ func withSTSWorld(_ body: @Sendable (Harness) async throws -> Void) async throws
             let first = try #require(credentials(in: xml))
             let stored = try #require(h.endpoint.configuration.credentials.lookup(accessKeyId: first.accessKeyId))
             #expect(stored.sessionTags == ["project": "lake", "cost": "42"])
-            #expect(stored.principal.tags["project"] == "lake")  // session tags override role tags
+            #expect(stored.principal.effectiveTags["project"] == "lake")  // session tags override role tags
 
             let chained = try await h.client(first).query("sts", "AssumeRole", [("RoleArn", "arn:aws:iam::111111111111:role/chain-target"), ("RoleSessionName", "next")])
             #expect(element("SourceIdentity", chained) == "alice@example.com")
