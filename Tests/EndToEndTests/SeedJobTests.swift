@@ -32,9 +32,17 @@ import Testing
         let after = try? FileManager.default.attributesOfItem(atPath: hostTmpFile.path)[.modificationDate] as? Date
         #expect(after == before, "the job wrote to the host's /tmp")
 
-        // The script saw only its own /tmp: the copied script folder, then the download too.
-        #expect(result.stdout.contains("['/tmp/glue-python-scripts-"))
-        #expect(result.stdout.contains("'/tmp/file.gz']"))
+        // The script saw only its own /tmp: the copied script folder, then the download too
+        // (glob's order is the directory's, so the entries are checked, not their order).
+        let listings = result.stdout.split(separator: "\n").filter { $0.hasPrefix("['/tmp/") }
+        #expect(listings.count == 2)
+        if listings.count == 2 {
+            #expect(listings[0].hasPrefix("['/tmp/glue-python-scripts-") && !listings[0].contains(","))
+            let after = listings[1].split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "[]' ")) }
+            #expect(after.count == 2)
+            #expect(after.contains("/tmp/file.gz"))
+            #expect(after.contains { $0.hasPrefix("/tmp/glue-python-scripts-") })
+        }
 
         let calls = try events(folder)
         let denied = calls.filter { $0["decision"] as? String == "deny" }
