@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "glueshim", targets: ["glueshim"]),
         .library(name: "IAMPolicy", targets: ["IAMPolicy"]),
         .library(name: "SigV4", targets: ["SigV4"]),
+        .library(name: "GlueShimTesting", targets: ["GlueShimTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,6 +58,8 @@ let package = Package(
             dependencies: ["PythonHost", "Endpoint", "AWSClient", "World", "ObjectStore", "IAMPolicy",
                            .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // For Swift test suites: an endpoint on a world, clients as its principals, job runs.
+        .target(name: "GlueShimTesting", dependencies: ["GlueRuntime", "Endpoint", "World", "ObjectStore", "AWSClient", "SigV4"]),
         .executableTarget(
             name: "glueshim",
             dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -71,6 +74,7 @@ let package = Package(
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
+        .testTarget(name: "GlueShimTestingTests", dependencies: ["GlueShimTesting", "AWSClient", "glueshim"]),
         // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
         .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "sts-iam-world.yaml"]),
     ],

@@ -2,6 +2,7 @@ import AWSClient
 import ArgumentParser
 import Endpoint
 import Foundation
+import GlueRuntime
 import IAMPolicy
 import ObjectStore
 import SigV4
@@ -64,7 +65,12 @@ struct ServeCommand: AsyncSubcommand {
                              "export AWS_REGION=\(loaded.region)",
                              "export AWS_DEFAULT_REGION=\(loaded.region)"]
                 if let principal {
-                    let credentials = try await Self.credentials(for: principal, world: loaded, endpoint: endpoint)
+                    let credentials: AWSCredentials
+                    do {
+                        credentials = try await PrincipalCredentials.obtain(principal, world: loaded, endpoint: endpoint, sessionName: "glueshim-serve")
+                    } catch {
+                        throw ServeError(message: "--as \(error)")
+                    }
                     lines.append("export AWS_ACCESS_KEY_ID=\(credentials.accessKeyId)")
                     lines.append("export AWS_SECRET_ACCESS_KEY=\(credentials.secretAccessKey)")
                     lines.append(credentials.sessionToken.map { "export AWS_SESSION_TOKEN=\($0)" } ?? "unset AWS_SESSION_TOKEN")
@@ -82,41 +88,6 @@ struct ServeCommand: AsyncSubcommand {
     }
 
     struct ServeError: Error { var message: String }
-
-    /// A user's long-term keys (the first the world declares, or fresh local ones), an account root's
-    /// fresh keys, or a role session assumed through STS: by the service its trust policy names,
-    /// else by a role or user it trusts (itself obtained the same way).
-    static func credentials(for arn: String, world: World, endpoint: LocalEndpoint, depth: Int = 0) async throws -> AWSCredentials {
-        let store = endpoint.configuration.credentials
-        if let user = world.user(arn: arn) {
-            if let key = user.accessKeys.first {
-                return AWSCredentials(accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey)
-            }
-            return store.issueLongTerm(principal: user.principal).credentials
-        }
-        if let root = world.root(arn: arn) {
-            return store.issueLongTerm(principal: root).credentials
-        }
-        guard let role = world.role(arn: arn) else {
-            throw ServeError(message: "--as \(arn): no such role, user or account root in the world (give a role, user or arn:aws:iam::ACCT:root ARN)")
-        }
-        let trusting = role.trustPolicy.policy.statements
-            .filter { $0.effect == .allow && ($0.action ?? []).contains { Wildcard.matches($0, "sts:AssumeRole", caseInsensitive: true) } }
-        let caller: AWSCredentials
-        if let service = trusting.flatMap({ $0.principal?.service ?? [] }).first {
-            caller = store.issueServicePrincipal(service, expiration: Date().addingTimeInterval(86400)).credentials
-        } else if depth < 3, let trusted = trusting.flatMap({ $0.principal?.aws ?? [] }).first(where: { world.role(arn: $0) != nil || world.user(arn: $0) != nil }) {
-            caller = try await credentials(for: trusted, world: world, endpoint: endpoint, depth: depth + 1)
-        } else {
-            throw ServeError(message: "--as \(arn): the role's trust policy trusts no AWS service and no role or user of the world")
-        }
-        let client = AWSClient(endpoint: endpoint.url, region: world.region, credentials: caller)
-        do {
-            return try await client.assumeRole(roleArn: role.arn, sessionName: "glueshim-serve").credentials
-        } catch {
-            throw ServeError(message: "--as \(arn): could not assume the role: \(error)")
-        }
-    }
 
     func fail(_ message: String) -> Never {
         Terminal.err("glueshim: \(message)\n")
