@@ -7,10 +7,10 @@ final class ServeProcess: @unchecked Sendable {
     let state: URL
 
     /// Starts `glueshim serve --port 0` from the repository root and waits for its export lines.
-    init(as principal: String?, extraEnvironment: [String: String] = [:]) throws {
-        state = temporaryFolder("serve-state")
+    init(as principal: String?, extraEnvironment: [String: String] = [:], state: URL? = nil) throws {
+        self.state = state ?? temporaryFolder("serve-state")
         process.executableURL = glueshimBinary
-        var arguments = ["serve", "--port", "0", "--state", state.path]
+        var arguments = ["serve", "--port", "0", "--state", self.state.path]
         if let principal { arguments += ["--as", principal] }
         process.arguments = arguments
         process.currentDirectoryURL = repoRoot
@@ -39,6 +39,32 @@ final class ServeProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// Stops the server (SIGTERM) and waits for it.
+    func stop() {
+        if process.isRunning { process.terminate(); process.waitUntilExit() }
+    }
+
+    /// Runs the AWS CLI against this endpoint as the served principal; returns its status and output.
+    func aws(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        child.arguments = ["aws"] + arguments + ["--output", "json"]
+        let home = temporaryFolder("aws-home")
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+        env.merge(environment) { $1 }
+        env["HOME"] = home.path
+        env["AWS_CONFIG_FILE"] = "/dev/null"
+        env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+        child.environment = env
+        let out = Pipe()
+        child.standardOutput = out
+        child.standardError = out
+        try child.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        child.waitUntilExit()
+        return (child.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
     /// Runs a Python script with boto3 (the job environment's interpreter) against this endpoint;
