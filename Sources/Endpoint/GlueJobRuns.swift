@@ -3,9 +3,10 @@ import Foundation
 /// Starting runs, retries and waiting: what StartJobRun and `glueshim run` share.
 public enum GlueJobRuns {
     /// Admits and starts a run of `job` in the background; nil when MaxConcurrentRuns is reached.
-    public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, endpoint: LocalEndpoint, id: String = JobRunRecord.newId()) -> JobRunRecord? {
+    public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, endpoint: LocalEndpoint, id: String = JobRunRecord.newId(),
+                             retrying previous: JobRunRecord? = nil) -> JobRunRecord? {
         let now = Date()
-        let run = JobRunRecord(Id: id, Attempt: 0, JobName: job.definition.Name, StartedOn: now, LastModifiedOn: now,
+        let run = JobRunRecord(Id: id, Attempt: previous.map { $0.Attempt + 1 } ?? 0, PreviousRunId: previous?.Id, JobName: job.definition.Name, StartedOn: now, LastModifiedOn: now,
                                JobRunState: "STARTING", Arguments: arguments, Timeout: timeout ?? job.definition.timeoutMinutes,
                                MaxCapacity: job.definition.MaxCapacity ?? 0.0625, GlueVersion: job.definition.effectiveGlueVersion)
         let registry = endpoint.configuration.glueJobs

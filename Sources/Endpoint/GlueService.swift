@@ -237,13 +237,25 @@ struct GlueService: Sendable {
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         let job: StoredJob
         switch ownJob(call, name) { case .failure(let e): return .failure(e); case .success(let j): job = j }
-        let arguments = (call.input["Arguments"] as? [String: String]) ?? [:]
+        // JobRunId names a previous run to retry: the new run is its next attempt, with its arguments
+        // unless new ones are given.
+        var previous: JobRunRecord?
+        if let retryOf = call.input["JobRunId"] as? String {
+            guard let earlier = registry.run(job: name, id: retryOf) else {
+                return .failure(Self.error("EntityNotFoundException", "Job Run with id: \(retryOf) not found"))
+            }
+            guard earlier.isFinished else {
+                return .failure(Self.error("InvalidInputException", "Job Run \(retryOf) is still \(earlier.JobRunState) and cannot be retried"))
+            }
+            previous = earlier
+        }
+        let arguments = (call.input["Arguments"] as? [String: String]) ?? previous?.Arguments ?? [:]
         if let problem = JobArguments.validate(arguments) { return .failure(Self.error("InvalidInputException", problem)) }
         let timeout = call.input["Timeout"] as? Int
         if let timeout, timeout < 1 || timeout >= 10080 {
             return .failure(Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes"))
         }
-        guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, endpoint: endpoint) else {
+        guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, endpoint: endpoint, retrying: previous) else {
             return .failure(Self.error("ConcurrentRunsExceededException", "Concurrent runs exceeded for \(name)"))
         }
         return .success(["JobRunId": run.Id])

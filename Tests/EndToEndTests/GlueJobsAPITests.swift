@@ -146,7 +146,10 @@ import Testing
         while any(r["JobRunState"] not in ("FAILED",) for r in runs):
             time.sleep(0.2)
             runs = glue.get_job_runs(JobName="fails")["JobRuns"]
-        print(json.dumps({"first": first, "runs": [[r["Id"], r["Attempt"], r.get("PreviousRunId"), r["JobRunState"], r.get("ErrorMessage")] for r in runs]}))
+        manual = glue.start_job_run(JobName="fails", JobRunId=first)["JobRunId"]
+        manual_run = glue.get_job_run(JobName="fails", RunId=manual)["JobRun"]
+        print(json.dumps({"first": first, "runs": [[r["Id"], r["Attempt"], r.get("PreviousRunId"), r["JobRunState"], r.get("ErrorMessage")] for r in runs],
+                          "manual": [manual_run["Attempt"], manual_run.get("PreviousRunId")]}))
         """)
         let runs = try #require(result["runs"] as? [[Any]])
         #expect(runs.count == 2)
@@ -156,5 +159,9 @@ import Testing
         #expect(retry[1] as? Int == 1)
         #expect(retry[2] as? String == result["first"] as? String)
         #expect(retry[4] as? String == "Command failed with exit code 3")
+        // StartJobRun with JobRunId retries that run as its next attempt.
+        let manual = try #require(result["manual"] as? [Any])
+        #expect(manual[0] as? Int == 1)
+        #expect(manual[1] as? String == result["first"] as? String)
     }
 }
