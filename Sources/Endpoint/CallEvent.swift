@@ -17,8 +17,11 @@ public struct CallEvent: Codable, Sendable, Hashable {
     public var reason: String
     public var status: Int
     public var errorCode: String?
+    /// For a denial, the engine's evaluation step by step (which policies, which statements).
+    public var explanation: [String]?
 
-    public init(time: Date, service: String, operation: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil) {
+    public init(time: Date, service: String, operation: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil, explanation: [String]? = nil) {
+        self.explanation = explanation
         self.time = time
         self.service = service
         self.operation = operation

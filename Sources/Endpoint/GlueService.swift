@@ -84,7 +84,8 @@ struct GlueService: Sendable {
         configuration.events.record(CallEvent(time: call.now, service: "glue", operation: call.operation, action: action,
                                               principal: call.caller.principal.arn, resource: resource,
                                               decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
-                                              status: error?.status ?? 200, errorCode: error?.code))
+                                              status: error?.status ?? 200, errorCode: error?.code,
+                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
         return error
     }
 
@@ -104,7 +105,8 @@ struct GlueService: Sendable {
         configuration.events.record(CallEvent(time: call.now, service: "iam", operation: "PassRole", action: "iam:PassRole",
                                               principal: call.caller.principal.arn, resource: resource,
                                               decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
-                                              status: error?.status ?? 200, errorCode: error?.code))
+                                              status: error?.status ?? 200, errorCode: error?.code,
+                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
         return error
     }
 

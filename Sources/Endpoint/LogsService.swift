@@ -43,7 +43,8 @@ struct LogsService: Sendable {
         }
         configuration.events.record(CallEvent(time: now, service: "logs", operation: String(action.dropFirst(5)), action: action,
                                               principal: caller.principal.arn, resource: resource, decision: outcome.allowed ? "allow" : "deny",
-                                              reason: outcome.reason, status: error?.status ?? 200, errorCode: error?.code))
+                                              reason: outcome.reason, status: error?.status ?? 200, errorCode: error?.code,
+                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
         return error
     }
 

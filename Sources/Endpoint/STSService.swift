@@ -35,10 +35,11 @@ struct STSService: Sendable {
         return QueryResponse.render(action: action, namespace: Self.namespace, result: result, requestId: request.requestId)
     }
 
-    func record(_ caller: Caller, action: String, resource: String, decision: String, reason: String, now: Date, error: AWSServiceError? = nil) {
+    func record(_ caller: Caller, action: String, resource: String, decision: String, reason: String, now: Date, error: AWSServiceError? = nil,
+                explanation: [String]? = nil) {
         configuration.events.record(CallEvent(time: now, service: "sts", operation: String(action.dropFirst(4)), action: action, principal: caller.principal.arn,
                                               resource: resource, decision: decision, reason: reason,
-                                              status: error?.status ?? 200, errorCode: error?.code))
+                                              status: error?.status ?? 200, errorCode: error?.code, explanation: explanation))
     }
 
     // MARK: GetCallerIdentity
@@ -197,7 +198,8 @@ struct STSService: Sendable {
             guard outcome.allowed else {
                 // STS answers AssumeRole refusals without a reason clause, whichever side refused
                 // (the reason is kept in the event for the run's summary).
-                record(caller, action: action, resource: role.arn, decision: "deny", reason: outcome.reason, now: now, error: denied(action))
+                record(caller, action: action, resource: role.arn, decision: "deny", reason: outcome.reason, now: now, error: denied(action),
+                       explanation: outcome.decision.explanation)
                 return .failure(denied(action))
             }
             reasons.append(outcome.reason)

@@ -116,7 +116,12 @@ public enum ScenarioRunner {
                 if matches.isEmpty {
                     line += "; no such call was made"
                 } else {
-                    line += "; the calls made were:\n" + matches.map { "    \($0.decision) \($0.action) \($0.resource) by \($0.principal): \($0.reason)" }.joined(separator: "\n")
+                    line += "; the calls made were:\n" + matches.map { event in
+                        var text = "    \(event.decision) \(event.action) \(event.resource) by \(event.principal): \(event.reason)"
+                        // For a denial, the engine's evaluation: which policies and statements were consulted.
+                        for step in event.explanation ?? [] { text += "\n        " + step }
+                        return text
+                    }.joined(separator: "\n")
                 }
                 failures.append(line)
             }
