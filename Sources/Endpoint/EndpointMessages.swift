@@ -10,6 +10,8 @@ struct EndpointRequest: Sendable {
     var headers: [(name: String, value: String)]
     var body: Data
     var requestId: String
+    /// An S3 upload body streamed to disk instead of `body`.
+    var staged: StagedBody? = nil
 
     func header(_ name: String) -> String? {
         let lower = name.lowercased()
@@ -44,4 +46,21 @@ struct EndpointResponse: Sendable {
     var body: Data
     /// For HEAD: the Content-Length to announce though no body is sent.
     var headContentLength: Int? = nil
+    /// A body read from a file, sent in pieces, instead of `body`.
+    var file: FileBody? = nil
+}
+
+/// Bytes `offset..<offset+length` of an open file; the descriptor is closed when this goes away.
+final class FileBody: @unchecked Sendable {
+    let fd: Int32
+    let offset: Int
+    let length: Int
+
+    init(fd: Int32, offset: Int, length: Int) {
+        self.fd = fd
+        self.offset = offset
+        self.length = length
+    }
+
+    deinit { close(fd) }
 }

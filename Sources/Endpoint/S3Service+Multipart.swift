@@ -68,30 +68,43 @@ extension S3Service {
         switch partNumber(request) { case .failure(let e): return .failure(e); case .success(let n): number = n }
         let upload: MultipartUpload
         switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
-        var data: Data
         var checksums: [String: String] = [:]
+        let part: PartRecord
         if copy {
+            let source: (S3Bucket, ObjectRecord, ClosedRange<Int>?)
             switch readCopySource(request, caller: caller, now: now, operation: "UploadPartCopy", range: true) {
             case .failure(let e): return .failure(e)
-            case .success(let source): data = source.2
+            case .success(let s): source = s
             }
-            if let algorithm = upload.checksumAlgorithm.flatMap({ S3Checksum(rawValue: $0) }) { checksums[algorithm.rawValue] = algorithm.base64(of: data) }
+            let algorithm = upload.checksumAlgorithm.flatMap({ S3Checksum(rawValue: $0) })
+            var state = algorithm.map { S3Checksum.Accumulator($0) }
+            do {
+                let staged = try configuration.store.stageCopy(bucket: source.0.name, record: source.1, range: source.2) { state?.update($0) }
+                if let state { checksums[state.algorithm.rawValue] = state.finalizeBase64() }
+                part = try configuration.store.putPartStaged(bucket: name, uploadId: upload.uploadId, partNumber: number, staged: staged.url,
+                                                             size: staged.size, etag: "\"\(staged.md5)\"", checksums: checksums, now: now)
+            } catch { return .failure(Self.internalError(error)) }
         } else {
+            let payload: Payload
             switch decodePayload(request, caller: caller, defaultChecksum: false) {
             case .failure(let e): return .failure(e)
-            case .success(let p): data = p.data; checksums = p.checksums
+            case .success(let p): payload = p; checksums = p.checksums
             }
             if let algorithm = upload.checksumAlgorithm {
-                if checksums.isEmpty, let a = S3Checksum(rawValue: algorithm) { checksums[algorithm] = a.base64(of: data) }
+                if checksums.isEmpty, let a = S3Checksum(rawValue: algorithm) { checksums[algorithm] = payload.checksum(a) }
                 if checksums[algorithm] == nil {
                     return .failure(AWSServiceError(code: "InvalidRequest", status: 400,
                                                     message: "Checksum Type mismatch occurred, expected checksum Type: \(algorithm.lowercased()), actual checksum Type: \(checksums.keys.first?.lowercased() ?? "null")"))
                 }
             }
-        }
-        let part: PartRecord
-        do { part = try configuration.store.putPart(bucket: name, uploadId: upload.uploadId, partNumber: number, body: data, checksums: checksums, now: now) } catch {
-            return .failure(Self.internalError(error))
+            do {
+                if let staged = payload.staged {
+                    part = try configuration.store.putPartStaged(bucket: name, uploadId: upload.uploadId, partNumber: number, staged: staged.take(),
+                                                                 size: staged.size, etag: "\"\(staged.md5Hex)\"", checksums: checksums, now: now)
+                } else {
+                    part = try configuration.store.putPart(bucket: name, uploadId: upload.uploadId, partNumber: number, body: payload.data, checksums: checksums, now: now)
+                }
+            } catch { return .failure(Self.internalError(error)) }
         }
         if copy {
             var xml = "<CopyPartResult xmlns=\"\(Self.namespace)\"><LastModified>\(XML.timestamp(part.lastModified))</LastModified><ETag>\(XML.escape(part.etag))</ETag>"
@@ -167,9 +180,10 @@ extension S3Service {
         do {
             record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now)
         } catch { return .failure(Self.internalError(error)) }
-        if checksumType == "FULL_OBJECT", let data = try? configuration.store.read(bucket: name, record: record, range: nil) {
+        var whole = S3Checksum.Accumulator(.crc64nvme)
+        if checksumType == "FULL_OBJECT", (try? configuration.store.scan(bucket: name, record: record, observe: { whole.update($0) })) != nil {
             var updated = record
-            updated.checksums = ["CRC64NVME": S3Checksum.crc64nvme.base64(of: data)]
+            updated.checksums = ["CRC64NVME": whole.finalizeBase64()]
             try? configuration.store.update(bucket: name, record: updated)
             checksums = updated.checksums
         }

@@ -89,7 +89,7 @@ extension S3Service {
 
     /// Authorizes reading a copy source and returns its record and bytes (a byte range for UploadPartCopy).
     func readCopySource(_ request: EndpointRequest, caller: Caller, now: Date, operation: String, range: Bool)
-        -> Result<(S3Bucket, ObjectRecord, Data), AWSServiceError> {
+        -> Result<(S3Bucket, ObjectRecord, ClosedRange<Int>?), AWSServiceError> {
         guard let header = request.header("x-amz-copy-source"), let source = Self.parseCopySource(header) else {
             return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
                                             extraFields: [("ArgumentName", "x-amz-copy-source"), ("ArgumentValue", request.header("x-amz-copy-source") ?? "")]))
@@ -118,9 +118,7 @@ extension S3Service {
             }
             byteRange = a...b
         }
-        do {
-            return .success((bucket, record, try configuration.store.read(bucket: source.bucket, record: record, range: byteRange)))
-        } catch { return .failure(Self.internalError(error)) }
+        return .success((bucket, record, byteRange))
     }
 
     func copyObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
@@ -136,10 +134,10 @@ extension S3Service {
             return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Unknown tagging directive.",
                                             extraFields: [("ArgumentName", "x-amz-tagging-directive"), ("ArgumentValue", tagDirective)]))
         }
-        let source: (S3Bucket, ObjectRecord, Data)
+        let source: (S3Bucket, ObjectRecord, ClosedRange<Int>?)
         switch readCopySource(request, caller: caller, now: now, operation: "CopyObject", range: false) { case .failure(let e): return .failure(e); case .success(let s): source = s }
         if let denied = authorize(caller, operation: "CopyObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        let (sourceBucket, record, data) = source
+        let (sourceBucket, record, _) = source
         if sourceBucket.name == name, record.key == key, directive == "COPY", request.header("x-amz-checksum-algorithm") == nil {
             return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
         }
@@ -151,15 +149,20 @@ extension S3Service {
                 switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
             }
         }
+        // Bytes go file to file; the checksum to keep is computed on the way when it changes.
+        var state: S3Checksum.Accumulator?
         if let wanted = request.header("x-amz-checksum-algorithm").flatMap({ S3Checksum(headerOrAlgorithm: $0) }) {
-            attributes.checksums = [wanted.rawValue: wanted.base64(of: data)]
+            state = S3Checksum.Accumulator(wanted)
         } else if record.partsCount != nil || record.checksums.isEmpty {
-            attributes.checksums = [S3Checksum.crc64nvme.rawValue: S3Checksum.crc64nvme.base64(of: data)]
+            state = S3Checksum.Accumulator(.crc64nvme)
         } else {
             attributes.checksums = record.checksums
         }
         do {
-            let stored = try configuration.store.put(bucket: name, key: key, body: data, attributes: attributes, now: now)
+            let staged = try configuration.store.stageCopy(bucket: sourceBucket.name, record: record, range: nil) { state?.update($0) }
+            if let state { attributes.checksums = [state.algorithm.rawValue: state.finalizeBase64()] }
+            let stored = try configuration.store.putStaged(bucket: name, key: key, staged: staged.url, size: staged.size,
+                                                           etag: "\"\(staged.md5)\"", attributes: attributes, now: now)
             var xml = "<CopyObjectResult xmlns=\"\(Self.namespace)\"><ETag>\(XML.escape(stored.etag))</ETag><LastModified>\(XML.timestamp(stored.lastModified))</LastModified>"
             for (algorithm, value) in stored.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(algorithm)>\(value)</Checksum\(algorithm)>" }
             xml += "</CopyObjectResult>"

@@ -168,7 +168,13 @@ extension S3Service {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
         do {
-            let record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now)
+            let record: ObjectRecord
+            if let staged = payload.staged {
+                record = try configuration.store.putStaged(bucket: name, key: key, staged: staged.take(), size: staged.size,
+                                                           etag: "\"\(staged.md5Hex)\"", attributes: attributes, now: now)
+            } else {
+                record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now)
+            }
             var headers: [(String, String)] = [("ETag", record.etag)]
             for (algorithm, value) in record.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
             if !record.checksums.isEmpty { headers.append(("x-amz-checksum-type", "FULL_OBJECT")) }
@@ -268,8 +274,10 @@ extension S3Service {
             return .success(EndpointResponse(status: status, headers: headers, body: Data(), headContentLength: length))
         }
         do {
-            let body = try configuration.store.read(bucket: name, record: record, range: range)
-            return .success(EndpointResponse(status: status, headers: headers, body: body))
+            // The bytes are sent from the file in pieces; the open descriptor keeps them even if the key is overwritten meanwhile.
+            let fd = try configuration.store.openBlob(bucket: name, record: record)
+            let file = FileBody(fd: fd, offset: range?.lowerBound ?? 0, length: length)
+            return .success(EndpointResponse(status: status, headers: headers, body: Data(), file: file))
         } catch {
             return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
         }

@@ -42,20 +42,37 @@ final class ServiceRouter: Sendable {
             try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
         }
         let response: EndpointResponse
-        do {
-            let buffer = try await request.collectBody(upTo: configuration.maxBodySize)
-            let endpointRequest = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
-                                                  headers: headers, body: Data(buffer.readableBytesView), requestId: requestId)
-            response = await route(endpointRequest, endpoint: endpoint)
-        } catch {
-            response = AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
-                .response(.restXML, requestId: requestId)
+        var endpointRequest = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
+                                              headers: headers, body: Data(), requestId: requestId)
+        if let secret = streamedUpload(endpointRequest) {
+            // Object and part uploads go to disk as they arrive, never whole in memory.
+            do {
+                let stager = S3BodyStager(store: configuration.store, headers: headers, method: endpointRequest.method,
+                                          rawPath: rawPath, rawQuery: rawQuery, secretAccessKey: secret.value)
+                endpointRequest.staged = try await stager.stage(request.body)
+                response = await route(endpointRequest, endpoint: endpoint)
+            } catch {
+                response = AWSServiceError(code: "IncompleteBody", status: 400, message: "The request body terminated unexpectedly")
+                    .response(.restXML, requestId: requestId)
+            }
+        } else {
+            do {
+                let buffer = try await request.collectBody(upTo: min(configuration.maxBodySize, Self.smallBodyLimit))
+                endpointRequest.body = Data(buffer.readableBytesView)
+                response = await route(endpointRequest, endpoint: endpoint)
+            } catch {
+                response = AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
+                    .response(guessProtocol(endpointRequest), requestId: requestId)
+            }
         }
         var head = HTTPResponse(status: .init(code: response.status))
         for (name, value) in response.headers {
             if let field = HTTPField.Name(name) { head.headerFields.append(HTTPField(name: field, value: value)) }
         }
-        if let length = response.headContentLength {
+        if let file = response.file {
+            head.headerFields[.contentLength] = String(file.length)
+            try await Self.writeFile(file, head: head, to: responseWriter)
+        } else if let length = response.headContentLength {
             head.headerFields[.contentLength] = String(length)
             try await responseWriter.writeResponse(head)
         } else {
@@ -64,12 +81,63 @@ final class ServiceRouter: Sendable {
         }
     }
 
+    /// Bodies other than object and part uploads (XML, JSON, forms) are read into memory up to this.
+    static let smallBodyLimit = 16 << 20
+    /// Piece size of file bodies on the wire.
+    static let filePieceSize = 256 << 10
+
+    /// Whether a request is an S3 PutObject or UploadPart whose body should be streamed to disk;
+    /// if so, the secret of the access key it names (to check aws-chunked signatures), if known.
+    func streamedUpload(_ request: EndpointRequest) -> (value: String?, Void)? {
+        guard request.method == "PUT", request.header("x-amz-copy-source") == nil else { return nil }
+        let query = request.queryItems.keys.filter { !$0.hasPrefix("X-Amz-") && !$0.hasPrefix("x-amz-") }
+        guard query.isEmpty || Set(query) == ["uploadId", "partNumber"] else { return nil }
+        let signed = SigV4Request(method: request.method, path: request.rawPath, query: request.rawQuery,
+                                  headers: request.headers, payloadHash: request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD")
+        let authorization = try? SigV4Verifier.authorization(of: signed)
+        if let authorization {
+            guard authorization.service == "s3" else { return nil }
+        } else if guessProtocol(request) != .restXML {
+            return nil
+        }
+        guard s3.address(of: request).key != nil else { return nil }
+        let secret = authorization.flatMap { configuration.credentials.lookup(accessKeyId: $0.accessKeyId)?.credentials.secretAccessKey }
+        return (secret, ())
+    }
+
+    /// Sends a file body in pieces read as they are written, so memory stays flat whatever the size.
+    static func writeFile(_ file: FileBody, head: HTTPResponse, to responseWriter: consuming ResponseWriter) async throws {
+        var writer = try await responseWriter.writeHead(head)
+        let allocator = ByteBufferAllocator()
+        var offset = file.offset
+        var remaining = file.length
+        while remaining > 0 {
+            let want = min(filePieceSize, remaining)
+            var buffer = allocator.buffer(capacity: want)
+            var failed: Int32 = 0
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw -> Int in
+                while true {
+                    let n = pread(file.fd, raw.baseAddress!, want, off_t(offset))
+                    if n < 0 && errno == EINTR { continue }
+                    if n < 0 { failed = errno; return 0 }
+                    return n
+                }
+            }
+            // The announced length cannot be honored: end the connection rather than send a short body.
+            if count == 0 { throw FileBodyError(errno: failed) }
+            offset += count
+            remaining -= count
+            try await writer.write(buffer)
+        }
+        try await writer.finish(nil)
+    }
+
     func route(_ request: EndpointRequest, endpoint: LocalEndpoint) async -> EndpointResponse {
         if request.rawPath.hasPrefix("/_glueshim/credentials/") {
             return await containerCredentials(request, endpoint: endpoint)
         }
         let now = configuration.clock()
-        let payloadHash = request.header("x-amz-content-sha256") ?? SigV4.hexSHA256(request.body)
+        let payloadHash = request.header("x-amz-content-sha256") ?? request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)
         let signed = SigV4Request(method: request.method, path: request.rawPath, query: request.rawQuery,
                                   headers: request.headers, payloadHash: payloadHash)
         let authorization: SigV4Authorization?
@@ -113,7 +181,7 @@ final class ServiceRouter: Sendable {
                 ? AWSServiceError(code: "InvalidAccessKeyId", status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
                 : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
         }
-        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != SigV4.hexSHA256(request.body) {
+        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) {
             return .failure(AWSServiceError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed."))
         }
         do {
@@ -180,4 +248,8 @@ final class ServiceRouter: Sendable {
         let hex = Array("0123456789ABCDEF")
         return String((0..<16).map { _ in hex[Int(generator.next(upperBound: 16 as UInt64))] })
     }
+}
+
+struct FileBodyError: Error {
+    var errno: Int32
 }

@@ -188,6 +188,7 @@ public final class ObjectStore: ObjectStoring {
         }
         index = Mutex(loaded)
         buckets = Mutex(infos)
+        clearStaging()
     }
 
     func folder(_ bucket: String) -> URL { root.appendingPathComponent(bucket) }

@@ -1,0 +1,125 @@
+import Crypto
+import Foundation
+
+/// Streamed bodies: bytes are written to a staging file under `ROOT/.staging/` while they
+/// arrive, then renamed into a bucket's `blobs/` (or an upload's folder) once complete and
+/// checked. A staging file is never visible as an object; leftovers are removed on open.
+extension ObjectStore {
+    var stagingFolder: URL { root.appendingPathComponent(".staging") }
+
+    /// Creates an empty staging file and returns its path and an open write descriptor.
+    public func makeStagingFile() throws(ObjectStoreError) -> (url: URL, fd: Int32) {
+        let folder = stagingFolder
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                throw ObjectStoreError(description: "cannot create \(folder.path): \(error.localizedDescription)")
+            }
+        }
+        let url = folder.appendingPathComponent(".tmp-\(UUID().uuidString)")
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw ObjectStoreError(description: "cannot create \(url.path): errno \(errno)") }
+        return (url, fd)
+    }
+
+    /// Removes what a crash left in the staging folder.
+    func clearStaging() {
+        let folder = stagingFolder
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            unlink(folder.appendingPathComponent(name).path)
+        }
+    }
+
+    /// Makes a complete, synced staging file the object `key`.
+    @discardableResult
+    public func putStaged(bucket: String, key: String, staged: URL, size: Int, etag: String, attributes: ObjectAttributes, now: Date) throws(ObjectStoreError) -> ObjectRecord {
+        guard hasBucket(bucket) else {
+            unlink(staged.path)
+            throw ObjectStoreError(description: "no bucket \(bucket) in the store")
+        }
+        let blob = UUID().uuidString.lowercased()
+        try Self.rename(staged, to: blobURL(bucket, blob))
+        return try commit(bucket: bucket, key: key, blob: blob, size: size, etag: etag, attributes: attributes, now: now)
+    }
+
+    /// Makes a complete, synced staging file part `partNumber` of an upload.
+    @discardableResult
+    public func putPartStaged(bucket: String, uploadId: String, partNumber: Int, staged: URL, size: Int, etag: String, checksums: [String: String], now: Date) throws(ObjectStoreError) -> PartRecord {
+        guard let folder = uploadFolder(bucket, uploadId), upload(bucket: bucket, uploadId: uploadId) != nil else {
+            unlink(staged.path)
+            throw ObjectStoreError(description: "no upload \(uploadId)")
+        }
+        let blob = "blob-" + UUID().uuidString.lowercased()
+        try Self.rename(staged, to: folder.appendingPathComponent(blob))
+        let part = PartRecord(partNumber: partNumber, size: size, etag: etag, lastModified: now, checksums: checksums, blob: blob)
+        let encoded: Data
+        do { encoded = try Self.encoder.encode(part) } catch { throw ObjectStoreError(description: "cannot encode part: \(error)") }
+        let partURL = folder.appendingPathComponent("part-\(partNumber).json")
+        let old = FileManager.default.contents(atPath: partURL.path).flatMap { try? Self.decoder.decode(PartRecord.self, from: $0) }
+        try Self.writeDurably(encoded, to: partURL)
+        if let old, old.blob != blob { try? FileManager.default.removeItem(at: folder.appendingPathComponent(old.blob)) }
+        return part
+    }
+
+    /// Opens an object's bytes for reading. The descriptor keeps the bytes readable even if the
+    /// object is replaced or deleted meanwhile; the caller closes it.
+    public func openBlob(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> Int32 {
+        let fd = open(blobURL(bucket, record.blob).path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store") }
+        return fd
+    }
+
+    /// Copies `length` bytes from `offset` of an object to a new synced staging file, calling
+    /// `observe` with every piece (for checksums); returns the staging file and the MD5 hex.
+    public func stageCopy(bucket: String, record: ObjectRecord, range: ClosedRange<Int>?, observe: (UnsafeRawBufferPointer) -> Void) throws(ObjectStoreError) -> (url: URL, size: Int, md5: String) {
+        let input = try openBlob(bucket: bucket, record: record)
+        defer { close(input) }
+        let (url, fd) = try makeStagingFile()
+        var md5 = Insecure.MD5()
+        var offset = off_t(range?.lowerBound ?? 0)
+        var remaining = range?.count ?? record.size
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        do throws(ObjectStoreError) {
+            while remaining > 0 {
+                let n = pread(input, buffer, min(capacity, remaining), offset)
+                if n < 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
+                if n == 0 { throw ObjectStoreError(description: "\(bucket)/\(record.key) is shorter than its record says") }
+                let piece = UnsafeRawBufferPointer(start: buffer, count: n)
+                md5.update(bufferPointer: piece)
+                observe(piece)
+                var written = 0
+                while written < n {
+                    let w = write(fd, buffer + written, n - written)
+                    if w <= 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot write \(url.path): errno \(errno)") }
+                    written += w
+                }
+                offset += off_t(n)
+                remaining -= n
+            }
+            guard fsync(fd) == 0 else { throw ObjectStoreError(description: "fsync failed: errno \(errno)") }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(url.path)
+            throw error
+        }
+        let size = range?.count ?? record.size
+        return (url, size, md5.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// Feeds an object's bytes, piece by piece, to `observe` (checksums of whole objects).
+    public func scan(bucket: String, record: ObjectRecord, observe: (UnsafeRawBufferPointer) -> Void) throws(ObjectStoreError) {
+        let input = try openBlob(bucket: bucket, record: record)
+        defer { close(input) }
+        let capacity = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Foundation.read(input, buffer, capacity)
+            if n < 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
+            if n == 0 { return }
+            observe(UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+    }
+}

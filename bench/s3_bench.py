@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""S3 transfer benchmark: boto3 against `glueshim serve`, moto's server and nginx.
+
+For each server: boto3 `upload_file` and `download_file` of one large file (1 GiB by default)
+with boto3's default transfer settings (8 MiB parts, 10 threads), and 2,000 sequential small
+GetObjects. nginx (static files on 127.0.0.1) serves the same file to the same boto3 client
+for the download comparison: the loopback limit. Each figure is the median of --runs runs.
+glueshim's peak RSS (VmHWM, reset between phases) is reported for the upload and the download.
+
+    python3 bench/s3_bench.py --glueshim .build/release/glueshim [--size-mib 1024] [--runs 3]
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
+GLUE_ROLE = "arn:aws:iam::111111111111:role/glue-role-test"
+DATA_ROLE = "arn:aws:iam::222222222222:role/glue-role-test-to-be-assumed"
+BUCKET = "bench-bucket"
+KEY = "big.bin"
+SMALL_KEY = "small.bin"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def client(endpoint, key_id, secret, token=None):
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+
+class Glueshim:
+    name = "glueshim"
+
+    def __init__(self, binary, workdir):
+        self.state = tempfile.mkdtemp(prefix="state-", dir=workdir)
+        self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--as", GLUE_ROLE, "--state", self.state],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        env = {}
+        for line in self.proc.stdout:
+            if line.startswith("export ") and "=" in line:
+                k, v = line[len("export "):].strip().split("=", 1)
+                env[k] = v.strip("'\"")
+            if line.startswith("# serving"):
+                break
+        self.endpoint = env["AWS_ENDPOINT_URL"]
+        sts = boto3.client("sts", endpoint_url=self.endpoint, region_name="us-east-1",
+                           aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+                           aws_session_token=env.get("AWS_SESSION_TOKEN"))
+        c = sts.assume_role(RoleArn=DATA_ROLE, RoleSessionName="bench")["Credentials"]
+        self.s3 = client(self.endpoint, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+
+    def reset_peak(self):
+        with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
+            f.write("5")
+
+    def peak_mib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return None
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+
+class Moto:
+    name = "moto"
+
+    def __init__(self):
+        port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-p", str(port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(port)
+        self.s3 = client(f"http://127.0.0.1:{port}", "testing", "testing")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+class Nginx:
+    """Debian's nginx serving ROOT/BUCKET/KEY as a static file on 127.0.0.1."""
+    name = "nginx"
+
+    def __init__(self, workdir, source, small):
+        self.dir = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
+        os.makedirs(os.path.join(self.dir, "www", BUCKET))
+        os.makedirs(os.path.join(self.dir, "logs"))
+        os.link(source, os.path.join(self.dir, "www", BUCKET, KEY))
+        shutil.copy(small, os.path.join(self.dir, "www", BUCKET, SMALL_KEY))
+        port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes auto;
+daemon off;
+pid {self.dir}/nginx.pid;
+error_log {self.dir}/logs/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    default_type application/octet-stream;
+    client_body_temp_path {self.dir}/body;
+    proxy_temp_path {self.dir}/proxy;
+    fastcgi_temp_path {self.dir}/fastcgi;
+    uwsgi_temp_path {self.dir}/uwsgi;
+    scgi_temp_path {self.dir}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {self.dir}/www;
+        location / {{ }}
+    }}
+}}
+""")
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf, "-e", f"{self.dir}/logs/error.log"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_port(port)
+        self.s3 = client(f"http://127.0.0.1:{port}", "testing", "testing")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def make_file(path, size):
+    piece = os.urandom(1 << 20)
+    with open(path, "wb") as f:
+        for i in range(size >> 20):
+            # Vary each MiB a little so no layer can deduplicate.
+            f.write(i.to_bytes(8, "little") + piece[8:])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--glueshim", default=".build/release/glueshim")
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--small", type=int, default=2000, help="number of small GetObjects")
+    ap.add_argument("--servers", default="glueshim,nginx,moto")
+    ap.add_argument("--workdir", default=None)
+    args = ap.parse_args()
+
+    workdir = tempfile.mkdtemp(prefix="s3bench-", dir=args.workdir)
+    source = os.path.join(workdir, "source.bin")
+    small = os.path.join(workdir, "small.bin")
+    make_file(source, args.size_mib << 20)
+    with open(small, "wb") as f:
+        f.write(os.urandom(1024))
+    transfer = TransferConfig()  # boto3's defaults
+    results = {}
+    try:
+        for name in args.servers.split(","):
+            server = {"glueshim": lambda: Glueshim(args.glueshim, workdir), "moto": Moto,
+                      "nginx": lambda: Nginx(workdir, source, small)}[name]()
+            r = {"upload_s": [], "download_s": [], "small_gets_s": []}
+            try:
+                s3 = server.s3
+                if name != "nginx":
+                    s3.create_bucket(Bucket=BUCKET)
+                    s3.upload_file(small, BUCKET, SMALL_KEY)
+                for run in range(args.runs):
+                    if name != "nginx":
+                        if name == "glueshim":
+                            server.reset_peak()
+                        r["upload_s"].append(timed(lambda: s3.upload_file(source, BUCKET, KEY, Config=transfer)))
+                        if name == "glueshim":
+                            r.setdefault("upload_peak_rss_mib", []).append(server.peak_mib())
+                    target = os.path.join(workdir, "download.bin")
+                    if name == "glueshim":
+                        server.reset_peak()
+                    r["download_s"].append(timed(lambda: s3.download_file(BUCKET, KEY, target, Config=transfer)))
+                    if name == "glueshim":
+                        r.setdefault("download_peak_rss_mib", []).append(server.peak_mib())
+                    if os.path.getsize(target) != os.path.getsize(source):
+                        raise RuntimeError(f"{name}: downloaded {os.path.getsize(target)} bytes")
+                    os.unlink(target)
+
+                    def gets():
+                        for _ in range(args.small):
+                            s3.get_object(Bucket=BUCKET, Key=SMALL_KEY)["Body"].read()
+                    r["small_gets_s"].append(timed(gets))
+                    print(name, run, {k: round(v[-1], 3) for k, v in r.items() if v}, file=sys.stderr, flush=True)
+            finally:
+                server.stop()
+            results[name] = r
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    mib = args.size_mib
+    summary = {"size_mib": mib, "runs": args.runs, "small_gets": args.small, "servers": {}}
+    for name, r in results.items():
+        s = {}
+        for k, v in r.items():
+            if v:
+                s[k] = statistics.median(v)
+        if "upload_s" in s:
+            s["upload_mib_s"] = mib / s["upload_s"]
+        if "download_s" in s:
+            s["download_mib_s"] = mib / s["download_s"]
+        if "small_gets_s" in s:
+            s["small_gets_per_s"] = args.small / s["small_gets_s"]
+        if "upload_peak_rss_mib" in r:
+            s["upload_peak_rss_mib"] = max(r["upload_peak_rss_mib"])
+            s["download_peak_rss_mib"] = max(r["download_peak_rss_mib"])
+        summary["servers"][name] = s
+    g = summary["servers"].get("glueshim", {})
+    ratios = {}
+    for other in ("nginx", "moto"):
+        o = summary["servers"].get(other)
+        if not o or not g:
+            continue
+        if "download_s" in o:
+            ratios[f"download_vs_{other}"] = o["download_s"] / g["download_s"]
+        if "upload_s" in o:
+            ratios[f"upload_vs_{other}"] = o["upload_s"] / g["upload_s"]
+        ratios[f"small_gets_vs_{other}"] = o["small_gets_s"] / g["small_gets_s"]
+    summary["ratios"] = ratios
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
