@@ -114,15 +114,17 @@ struct S3Service: Sendable {
             }
         }
         if record {
-            recordCall(caller, operation: operation, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error)
+            recordCall(caller, operation: operation, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error,
+                       explanation: outcome.allowed ? nil : outcome.decision.explanation)
         }
         return error
     }
 
-    func recordCall(_ caller: Caller, operation: String, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?, status: Int = 200) {
+    func recordCall(_ caller: Caller, operation: String, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?,
+                    status: Int = 200, explanation: [String]? = nil) {
         configuration.events.record(CallEvent(time: now, service: "s3", operation: operation, action: action, principal: caller.principal.arn,
                                               resource: resource, decision: allowed ? "allow" : "deny", reason: reason,
-                                              status: error?.status ?? status, errorCode: error?.code))
+                                              status: error?.status ?? status, errorCode: error?.code, explanation: explanation))
     }
 
     static func canonicalUserId(_ account: String) -> String {

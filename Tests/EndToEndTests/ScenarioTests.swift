@@ -67,6 +67,9 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout.contains("calls: expected allow s3:GetObject; the calls made were:"))
         #expect(result.stdout.contains("deny s3:GetObject arn:aws:s3:::bucket-kjshadjas-3432-dsadas/test_path/some_demo_file.gz by arn:aws:sts::111111111111:assumed-role/glue-role-test/GlueJobRunnerSession: because no identity-based policy allows the s3:GetObject action"))
+        // The engine's explanation follows: which policies were consulted and what each said.
+        #expect(result.stdout.contains("identity-based policy: no statement allows s3:GetObject"))
+        #expect(result.stdout.contains("decision: implicit deny because no identity-based policy allows the s3:GetObject action"))
     }
 
     @Test func badScenarioFileIsAUsageError() throws {
