@@ -55,8 +55,8 @@ struct ActionCandidate: Sendable {
     let names: [BytePattern]
 }
 
-/// One statement, prepared.
-struct CompiledStatement: Sendable {
+/// One statement, prepared (a class, so that reading it during evaluation copies nothing).
+final class CompiledStatement: Sendable {
     let source: PolicyStatement
     let effect: Effect
     let sid: String?
@@ -75,6 +75,21 @@ struct CompiledStatement: Sendable {
     let conditions: [CompiledCondition]
     /// Policy variables are substituted (2012-10-17 documents).
     let variables: Bool
+
+    init(source: PolicyStatement, effect: Effect, sid: String?, negatedActions: Bool, hasActions: Bool, fullActions: [BytePattern],
+         generalActions: Bool, resources: [ResourcePattern]?, negatedResources: Bool, conditions: [CompiledCondition], variables: Bool) {
+        self.source = source
+        self.effect = effect
+        self.sid = sid
+        self.negatedActions = negatedActions
+        self.hasActions = hasActions
+        self.fullActions = fullActions
+        self.generalActions = generalActions
+        self.resources = resources
+        self.negatedResources = negatedResources
+        self.conditions = conditions
+        self.variables = variables
+    }
 
     /// Statements with NotAction, service wildcards or general patterns are candidates
     /// whatever the request's service.
@@ -154,11 +169,21 @@ enum ResourcePattern: Sendable {
     case arn(String, [BytePattern])
     /// Anything else without variables: the general ARN matcher.
     case text(String)
-    /// Holds `${...}`, substituted per request.
-    case variable(String)
+    /// Holds `${...}`, substituted per request. The text before the first `${`, when it
+    /// holds no wildcard and is ASCII, is a prefix every matching resource starts with
+    /// (its characters line up with the resource's, segment separators included).
+    case variable(String, literalPrefix: [UInt8]?)
 
     init(_ text: String, variables: Bool) {
-        if variables, text.hasVariable { self = .variable(text); return }
+        if variables, text.hasVariable {
+            let bytes = Array(text.utf8)
+            var end = 0
+            while end + 1 < bytes.count, !(bytes[end] == UInt8(ascii: "$") && bytes[end + 1] == UInt8(ascii: "{")) { end += 1 }
+            let head = bytes[..<end]
+            let usable = head.allSatisfy { $0 < 0x80 && $0 != UInt8(ascii: "*") && $0 != UInt8(ascii: "?") }
+            self = .variable(text, literalPrefix: usable && !head.isEmpty ? Array(head) : nil)
+            return
+        }
         if text == "*" { self = .any; return }
         let bytes = Array(text.utf8)
         guard bytes.allSatisfy({ $0 < 0x80 }), let cuts = ARNCuts(bytes) else { self = .text(text); return }
@@ -178,7 +203,8 @@ enum ResourcePattern: Sendable {
             }
         case .text(let text):
             return Wildcard.matchesARN(text, request.resource)
-        case .variable(let pattern):
+        case .variable(let pattern, let prefix):
+            if let prefix, !request.resourceBytes.starts(with: prefix) { return false }
             if let resolved = PolicyVariables.resolveText(pattern, context: context) {
                 guard let text = resolved else { return false }
                 return Wildcard.matchesARN(text, request.resource)
