@@ -10,6 +10,9 @@ import Foundation
 import IAMPolicy
 
 let arguments = CommandLine.arguments.dropFirst()
+/// `IAMBench --decisions N`: decides the mix N times over and exits, with no clock; for
+/// instruction counts (`valgrind --tool=callgrind`), which do not depend on machine load.
+let fixedRounds: Int? = arguments.first == "--decisions" ? arguments.dropFirst().first.flatMap(Int.init) ?? 1000 : nil
 let secondsPerRun = arguments.first.flatMap(Double.init) ?? 1.0
 let runs = arguments.dropFirst().first.flatMap(Int.init) ?? 7
 
@@ -112,6 +115,15 @@ let expected: [Decision.Outcome] = [.implicitDeny, .allow, .explicitDeny, .allow
 for (scenario, outcome) in zip(mix, expected) {
     let d = PolicyEvaluator.evaluate(scenario.request, policies: scenario.policies)
     guard d.outcome == outcome else { fatalError("\(scenario.name): \(d.outcome), expected \(outcome)\n" + d.explanation.joined(separator: "\n")) }
+}
+
+if let fixedRounds {
+    var allowed = 0
+    for _ in 0..<fixedRounds {
+        for s in mix where PolicyEvaluator.evaluate(s.request, policies: s.policies).isAllowed { allowed += 1 }
+    }
+    print("\(fixedRounds * mix.count) decisions, \(allowed) allowed")
+    exit(0)
 }
 
 /// Decisions per second over the whole mix, for about `seconds`.

@@ -117,7 +117,7 @@ enum ConditionEvaluator {
     }
 
     /// Applies the operator's qualifier, negation and IfExists to a per-value test.
-    private static func decide(_ op: ConditionOperator, _ requestValues: [String]?, _ anyPolicyValueMatches: (String) -> Bool) -> Bool {
+    static func decide(_ op: ConditionOperator, _ requestValues: [String]?, _ anyPolicyValueMatches: (String) -> Bool) -> Bool {
         func valueSatisfies(_ requestValue: String) -> Bool {
             op.isNegated ? !anyPolicyValueMatches(requestValue) : anyPolicyValueMatches(requestValue)
         }
@@ -183,13 +183,13 @@ enum ConditionEvaluator {
         }
     }
 
-    private static func number(_ text: String) -> Double? {
+    static func number(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard !t.isEmpty, t.allSatisfy({ ($0.isASCII && $0.isNumber) || "+-.eE".contains($0) }) else { return nil }
         return Double(t)
     }
 
-    private static func compare(_ test: ConditionOperator.Test, _ r: Double, _ p: Double) -> Bool {
+    static func compare(_ test: ConditionOperator.Test, _ r: Double, _ p: Double) -> Bool {
         switch test {
         case .numericEquals, .dateEquals: r == p
         case .numericLessThan, .dateLessThan: r < p
@@ -197,6 +197,86 @@ enum ConditionEvaluator {
         case .numericGreaterThan, .dateGreaterThan: r > p
         case .numericGreaterThanEquals, .dateGreaterThanEquals: r >= p
         default: false
+        }
+    }
+}
+
+/// A condition entry prepared with its policy: the key lowercased, and the values parsed
+/// once for the operators that read them as addresses, numbers, dates or booleans.
+struct CompiledCondition: Sendable {
+    enum Values: Sendable {
+        /// Compared as written (or through the general path).
+        case raw
+        case blocks([CIDRBlock?])
+        case numbers([Double?])
+        case dates([Double?])
+        /// Lowercased.
+        case bools([String])
+    }
+
+    let source: PolicyCondition
+    let lowercasedKey: String
+    /// No value holds a variable to substitute: the values are used as written.
+    let plain: Bool
+    let values: Values
+
+    init(_ condition: PolicyCondition, variables: Bool) {
+        source = condition
+        lowercasedKey = condition.key.lowercased()
+        plain = !variables || !condition.values.contains(where: \.hasVariable)
+        guard plain, let op = condition.parsedOperator else { values = .raw; return }
+        switch op.test {
+        case .ipAddress: values = .blocks(condition.values.map { CIDRBlock($0) })
+        case .numericEquals, .numericLessThan, .numericLessThanEquals, .numericGreaterThan, .numericGreaterThanEquals:
+            values = .numbers(condition.values.map { ConditionEvaluator.number($0) })
+        case .dateEquals, .dateLessThan, .dateLessThanEquals, .dateGreaterThan, .dateGreaterThanEquals:
+            values = .dates(condition.values.map { DateValue.parse($0) })
+        case .bool: values = .bools(condition.values.map { $0.lowercased() })
+        default: values = .raw
+        }
+    }
+}
+
+extension ConditionEvaluator {
+    /// `allHold` for prepared conditions.
+    static func allHold(_ conditions: [CompiledCondition], context: RequestContext, variables: Bool) -> Bool {
+        for c in conditions where !holds(c, context: context, variables: variables) { return false }
+        return true
+    }
+
+    /// As `holds(_:context:variables:)`, with the values parsed beforehand.
+    static func holds(_ c: CompiledCondition, context: RequestContext, variables: Bool) -> Bool {
+        let condition = c.source
+        guard let op = condition.parsedOperator else { return false }
+        if condition.key.isEmpty { return true }
+        // Values with variables are substituted per request, by the general path.
+        guard c.plain, op.test != .null else { return holds(condition, context: context, variables: variables) }
+        let requestValues = context.values(lowercasedKey: c.lowercasedKey, key: condition.key)
+        let test = op.test
+        switch c.values {
+        case .raw:
+            let values = condition.values
+            return decide(op, requestValues) { r in values.contains { positiveMatch(test, raw: $0, request: r) } }
+        case .blocks(let blocks):
+            return decide(op, requestValues) { r in
+                guard let ip = IPAddressValue(r) else { return false }
+                return blocks.contains { $0?.contains(ip) ?? false }
+            }
+        case .numbers(let numbers):
+            return decide(op, requestValues) { r in
+                guard let rv = number(r) else { return false }
+                return numbers.contains { p in p.map { compare(test, rv, $0) } ?? false }
+            }
+        case .dates(let dates):
+            return decide(op, requestValues) { r in
+                guard let rv = DateValue.parse(r) else { return false }
+                return dates.contains { p in p.map { compare(test, rv, $0) } ?? false }
+            }
+        case .bools(let bools):
+            return decide(op, requestValues) { r in
+                let lower = r.lowercased()
+                return bools.contains { ($0 == "true" || $0 == "false") && $0 == lower }
+            }
         }
     }
 }

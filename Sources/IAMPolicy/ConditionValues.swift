@@ -95,6 +95,36 @@ struct IPAddressValue: Equatable {
     }
 
     static func parseV4(_ text: String) -> [UInt8]? {
+        if let fast = parseV4Bytes(text) { return fast }
+        return parseV4Text(text)
+    }
+
+    /// `parseV4Text` over the UTF-8 bytes, for ASCII text (nil otherwise or when invalid,
+    /// and the general parser then decides).
+    private static func parseV4Bytes(_ text: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(4)
+        var value = 0, digits = 0
+        for b in text.utf8 {
+            if b == UInt8(ascii: ".") {
+                guard digits > 0, out.count < 3 else { return nil }
+                out.append(UInt8(value))
+                value = 0
+                digits = 0
+            } else if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                digits += 1
+                value = value * 10 + Int(b - UInt8(ascii: "0"))
+                guard digits <= 3, value <= 255 else { return nil }
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0, out.count == 3 else { return nil }
+        out.append(UInt8(value))
+        return out
+    }
+
+    private static func parseV4Text(_ text: String) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var out: [UInt8] = []

@@ -32,8 +32,25 @@ public struct Decision: Sendable, Hashable {
     public var deniedBy: PolicyType?
     /// The statements that allowed, or the Deny statements that denied.
     public var statements: [MatchedStatement]
-    /// One line per evaluation step.
-    public var explanation: [String]
+    /// One line per evaluation step. The evaluator does not write these lines while it
+    /// decides: it keeps what it needs to replay the evaluation, and the lines are built
+    /// when this is read (every read builds the same lines).
+    public var explanation: [String] {
+        get {
+            switch explanationSource {
+            case .lines(let lines): lines
+            case .replay(let render): render()
+            }
+        }
+        set { explanationSource = .lines(newValue) }
+    }
+
+    enum ExplanationSource: Sendable {
+        case lines([String])
+        case replay(@Sendable () -> [String])
+    }
+
+    var explanationSource: ExplanationSource
     /// For an explicit deny, the ARN of the denying policy as AWS adds it to the message
     /// (since January 2026): only for identity-based policies, permissions boundaries,
     /// session policies, SCPs and RCPs that have an ARN, and only when the caller is in the
@@ -45,8 +62,21 @@ public struct Decision: Sendable, Hashable {
         self.outcome = outcome
         self.deniedBy = deniedBy
         self.statements = statements
-        self.explanation = explanation
+        self.explanationSource = .lines(explanation)
         self.denyingPolicyArn = denyingPolicyArn
+    }
+
+    public static func == (a: Decision, b: Decision) -> Bool {
+        a.outcome == b.outcome && a.deniedBy == b.deniedBy && a.statements == b.statements
+            && a.denyingPolicyArn == b.denyingPolicyArn && a.explanation == b.explanation
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(outcome)
+        hasher.combine(deniedBy)
+        hasher.combine(statements)
+        hasher.combine(explanation)
+        hasher.combine(denyingPolicyArn)
     }
 
     /// "Allowed", "ImplicitlyDenied" or "ExplicitlyDenied", as `simulate` reports it.

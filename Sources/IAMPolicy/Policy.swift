@@ -1,14 +1,31 @@
 /// A parsed IAM policy document.
 public struct Policy: Sendable, Hashable {
     /// "2012-10-17", "2008-10-17" or nil when absent (IAM then reads the document as 2008-10-17).
-    public var version: String?
+    public var version: String? {
+        didSet { compiled = CompiledPolicy(statements: statements, variables: substitutesVariables) }
+    }
     public var id: String?
-    public var statements: [PolicyStatement]
+    public var statements: [PolicyStatement] {
+        didSet { compiled = CompiledPolicy(statements: statements, variables: substitutesVariables) }
+    }
+    /// The form the evaluator reads, rebuilt whenever the version or statements change.
+    private(set) var compiled: CompiledPolicy
 
     public init(version: String? = "2012-10-17", id: String? = nil, statements: [PolicyStatement]) {
         self.version = version
         self.id = id
         self.statements = statements
+        compiled = CompiledPolicy(statements: statements, variables: version == "2012-10-17")
+    }
+
+    public static func == (a: Policy, b: Policy) -> Bool {
+        a.version == b.version && a.id == b.id && a.statements == b.statements
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(version)
+        hasher.combine(id)
+        hasher.combine(statements)
     }
 
     /// Parses the document's shape; use `validate(as:)` (or `parse(_:as:)`) for the

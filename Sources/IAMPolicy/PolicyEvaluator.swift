@@ -2,7 +2,7 @@
 /// evaluation logic" and "Cross-account policy evaluation logic").
 public enum PolicyEvaluator {
     public static func evaluate(_ request: AuthorizationRequest, policies: PolicySet) -> Decision {
-        var run = EvaluationRun(request: request, policies: policies)
+        var run = EvaluationRun(request: request, policies: policies, recording: false)
         return run.decide()
     }
 }
@@ -22,14 +22,27 @@ private struct EvaluationRun {
     let request: AuthorizationRequest
     let policies: PolicySet
     let matcher: StatementMatcher
-    var lines: [String] = []
+    let prepared: PreparedRequest
+    /// Whether the explanation lines are written. Decisions are made without them; reading
+    /// `Decision.explanation` replays the evaluation with them.
+    let recording: Bool
+    /// The lines written so far, when recording.
+    let log: LineLog?
 
-    init(request: AuthorizationRequest, policies: PolicySet) {
+    init(request: AuthorizationRequest, policies: PolicySet, recording: Bool) {
         self.request = request
         self.policies = policies
+        self.recording = recording
+        log = recording ? LineLog() : nil
         let caller = request.principal
         let hasBoundary = policies.permissionsBoundary != nil && caller.isIAMPrincipal && caller.kind != .root
         matcher = StatementMatcher(request: request, context: RequestContext(request), callerHasBoundary: hasBoundary)
+        prepared = PreparedRequest(action: request.action, resource: request.resource)
+    }
+
+    @inline(__always)
+    private func note(_ line: @autoclosure () -> String) {
+        if let log { log.lines.append(line()) }
     }
 
     private var caller: PrincipalIdentity { request.principal }
@@ -41,52 +54,66 @@ private struct EvaluationRun {
 
     func scan(_ named: [NamedPolicy], _ type: PolicyType) -> Findings {
         var f = Findings(policyCount: named.count)
-        for p in named {
-            for (i, s) in p.policy.statements.enumerated() {
-                guard let grant = matcher.applies(s, in: p.policy, type: type) else { continue }
-                let m = MatchedStatement(policyName: p.name, policyType: type, statementIndex: i, sid: s.sid, effect: s.effect, policyArn: p.policyArn)
-                switch s.effect {
-                case .deny: f.denies.append(m)
-                case .allow:
-                    f.allows.append(m)
-                    if f.grant == nil || grant > f.grant! { f.grant = grant }
-                }
+        for p in named { scan(p, type, into: &f) }
+        return f
+    }
+
+    func scan(_ p: NamedPolicy, _ type: PolicyType) -> Findings {
+        var f = Findings(policyCount: 1)
+        scan(p, type, into: &f)
+        return f
+    }
+
+    /// Only the statements indexed under the request's service are looked at; the others
+    /// cannot match its action.
+    func scan(_ p: NamedPolicy, _ type: PolicyType, into f: inout Findings) {
+        let compiled = p.policy.compiled
+        for candidate in compiled.candidates(for: prepared) {
+            let s = compiled.statements[candidate.statement]
+            guard let grant = matcher.applies(s, candidate, prepared, type: type) else { continue }
+            let m = MatchedStatement(policyName: p.name, policyType: type, statementIndex: candidate.statement, sid: s.sid, effect: s.effect, policyArn: p.policyArn)
+            switch s.effect {
+            case .deny: f.denies.append(m)
+            case .allow:
+                f.allows.append(m)
+                if f.grant == nil || grant > f.grant! { f.grant = grant }
             }
         }
-        return f
     }
 
     mutating func decide() -> Decision {
         let resourceAccount = request.resourceAccount ?? caller.account
         let crossAccount = caller.account != nil && resourceAccount != nil && caller.account != resourceAccount
-        lines.append("request: \(caller.arn) calls \(action) on \(request.resource)"
+        note("request: \(caller.arn) calls \(action) on \(request.resource)"
             + (crossAccount ? " (cross-account: principal account \(caller.account!), resource account \(resourceAccount!))" : ""))
 
         let rcpLevels = policies.rcps.map { scan($0, .rcp) }
         let scpLevels = caller.isIAMPrincipal ? policies.scps.map { scan($0, .scp) } : []
-        let resource = scan(policies.resource.map { [$0] } ?? [], .resource)
+        let resource = policies.resource.map { scan($0, .resource) } ?? Findings()
         let identity = hasIdentityPolicies ? scan(policies.identity, .identity) : Findings()
-        let boundary = hasIdentityPolicies ? policies.permissionsBoundary.map { scan([$0], .permissionsBoundary) } : nil
+        let boundary = hasIdentityPolicies ? policies.permissionsBoundary.map { scan($0, .permissionsBoundary) } : nil
         let session = hasIdentityPolicies && !policies.session.isEmpty ? scan(policies.session, .session) : nil
 
         // 1. An applicable Deny anywhere decides, whatever allows exist.
-        let denyOrder: [(PolicyType, [Findings])] = [
-            (.rcp, rcpLevels), (.scp, scpLevels), (.resource, [resource]), (.identity, [identity]),
-            (.permissionsBoundary, boundary.map { [$0] } ?? []), (.session, session.map { [$0] } ?? []),
-        ]
-        let allDenies = denyOrder.flatMap { $0.1.flatMap(\.denies) }
+        var allDenies: [MatchedStatement] = []
+        for level in rcpLevels { allDenies += level.denies }
+        for level in scpLevels { allDenies += level.denies }
+        allDenies += resource.denies
+        allDenies += identity.denies
+        if let boundary { allDenies += boundary.denies }
+        if let session { allDenies += session.denies }
         if let first = allDenies.first {
-            for d in allDenies { lines.append("explicit deny: \(d.label)") }
+            if let log { for d in allDenies { log.lines.append("explicit deny: \(d.label)") } }
             var decision = finish(.explicitDeny, first.policyType, allDenies)
             decision.denyingPolicyArn = disclosedPolicyArn(first, crossAccount: crossAccount)
             return decision
         }
-        lines.append("explicit deny: none of the applicable statements denies")
+        note("explicit deny: none of the applicable statements denies")
 
         // 2-3. Organization guardrails: every level must allow.
         if let failed = checkLevels(rcpLevels, .rcp) { return failed }
         if policies.scps.isEmpty || !caller.isIAMPrincipal {
-            lines.append("service control policies: " + (caller.isIAMPrincipal ? "none apply (not in an organization)" : "do not apply to this caller"))
+            note("service control policies: " + (caller.isIAMPrincipal ? "none apply (not in an organization)" : "do not apply to this caller"))
         } else if let failed = checkLevels(scpLevels, .scp) {
             return failed
         }
@@ -98,7 +125,7 @@ private struct EvaluationRun {
             if let boundary { describe(boundary, .permissionsBoundary, attached: true) }
             if let session { describe(session, .session, attached: true) }
         } else if caller.kind == .root {
-            lines.append("identity-based: the root user has full access in its own account")
+            note("identity-based: the root user has full access in its own account")
         }
 
         let limitsFailure: PolicyType? = {
@@ -119,13 +146,13 @@ private struct EvaluationRun {
         if !caller.isIAMPrincipal {
             // Services and anonymous callers have only what the resource policy grants.
             guard resource.allowed else { return finish(.implicitDeny, .resource, []) }
-            lines.append("resource-based policy grants \(caller.kind == .service ? "the service" : "anonymous access")")
+            note("resource-based policy grants \(caller.kind == .service ? "the service" : "anonymous access")")
             return finish(.allow, nil, resource.allows + guardrails)
         }
 
         if crossAccount {
             // Both sides must allow: the caller's account and the resource owner's.
-            lines.append("cross-account: both an identity-side allow and a resource-based allow are required")
+            note("cross-account: both an identity-side allow and a resource-based allow are required")
             if let f = identityFailure { return finish(.implicitDeny, f, []) }
             guard resource.allowed else { return finish(.implicitDeny, .resource, []) }
             return finish(.allow, nil, identitySide + resource.allows + guardrails)
@@ -136,20 +163,20 @@ private struct EvaluationRun {
             if caller.kind == .root { return finish(.allow, nil, resource.allows + guardrails) }
             switch grant {
             case .exact:
-                lines.append("same account: the resource-based policy names this caller exactly, which is enough on its own")
+                note("same account: the resource-based policy names this caller exactly, which is enough on its own")
                 return finish(.allow, nil, resource.allows + guardrails)
             case .roleOrEveryone:
-                lines.append("same account: the resource-based policy names the role (or everyone), standing in for identity-based policies; boundary and session policies still limit")
+                note("same account: the resource-based policy names the role (or everyone), standing in for identity-based policies; boundary and session policies still limit")
                 if let f = limitsFailure { return finish(.implicitDeny, f, []) }
                 return finish(.allow, nil, resource.allows + (boundary?.allows ?? []) + (session?.allows ?? []) + guardrails)
             case .account:
-                lines.append("same account: the resource-based policy names the account, so an identity-based policy must also allow")
+                note("same account: the resource-based policy names the account, so an identity-based policy must also allow")
                 if let f = identityFailure { return finish(.implicitDeny, f, []) }
                 return finish(.allow, nil, identitySide + resource.allows + guardrails)
             }
         }
         if resourceRequired {
-            lines.append("the resource-based policy must allow this action (role trust policy or key policy)")
+            note("the resource-based policy must allow this action (role trust policy or key policy)")
             // As across accounts, a missing identity-side allow is reported first.
             return finish(.implicitDeny, caller.kind == .root ? .resource : identityFailure ?? .resource, [])
         }
@@ -173,20 +200,20 @@ private struct EvaluationRun {
     /// Trust policies always have to allow AssumeRole, and key policies always have to
     /// allow KMS use, even within one account.
     private func inferResourceRequired() -> Bool {
-        let a = action.lowercased()
+        let a = prepared.actionIsASCII ? String(decoding: prepared.actionBytes, as: UTF8.self) : action.lowercased()
         return a.hasPrefix("sts:assumerole") || (a.hasPrefix("kms:") && policies.resource != nil)
     }
 
     private mutating func checkLevels(_ levels: [Findings], _ type: PolicyType) -> Decision? {
         if levels.isEmpty {
-            if type == .rcp { lines.append("resource control policies: none apply") }
+            if type == .rcp { note("resource control policies: none apply") }
             return nil
         }
         for (i, level) in levels.enumerated() {
             if level.allowed {
-                lines.append("\(type.displayName) level \(i): allowed by \(level.allows[0].label)")
+                note("\(type.displayName) level \(i): allowed by \(level.allows[0].label)")
             } else {
-                lines.append("\(type.displayName) level \(i): no statement allows \(action)")
+                note("\(type.displayName) level \(i): no statement allows \(action)")
                 return finish(.implicitDeny, type, [])
             }
         }
@@ -195,22 +222,34 @@ private struct EvaluationRun {
 
     private mutating func describe(_ f: Findings, _ type: PolicyType, attached: Bool) {
         if !attached {
-            lines.append("\(type.displayName): none attached")
+            note("\(type.displayName): none attached")
         } else if f.allowed {
-            lines.append("\(type.displayName): allowed by " + f.allows.map(\.label).joined(separator: ", "))
+            note("\(type.displayName): allowed by " + f.allows.map(\.label).joined(separator: ", "))
         } else {
-            lines.append("\(type.displayName): no statement allows \(action) (\(f.policyCount) polic\(f.policyCount == 1 ? "y" : "ies") checked)")
+            note("\(type.displayName): no statement allows \(action) (\(f.policyCount) polic\(f.policyCount == 1 ? "y" : "ies") checked)")
         }
     }
 
     private mutating func finish(_ outcome: Decision.Outcome, _ deniedBy: PolicyType?, _ statements: [MatchedStatement]) -> Decision {
         var d = Decision(outcome: outcome, deniedBy: deniedBy, statements: statements)
-        switch outcome {
-        case .allow: lines.append("decision: allow")
-        case .explicitDeny, .implicitDeny:
-            lines.append("decision: \(outcome == .explicitDeny ? "explicit" : "implicit") deny " + (d.reason(action: action) ?? ""))
+        guard recording else {
+            let (request, policies) = (request, policies)
+            d.explanationSource = .replay {
+                var run = EvaluationRun(request: request, policies: policies, recording: true)
+                return run.decide().explanation
+            }
+            return d
         }
-        d.explanation = lines
+        switch outcome {
+        case .allow: note("decision: allow")
+        case .explicitDeny, .implicitDeny:
+            note("decision: \(outcome == .explicitDeny ? "explicit" : "implicit") deny " + (d.reason(action: action) ?? ""))
+        }
+        d.explanation = log?.lines ?? []
         return d
     }
+}
+
+private final class LineLog {
+    var lines: [String] = []
 }

@@ -57,8 +57,13 @@ struct RequestContext: Sendable {
     /// nil when the key is absent; an empty list counts as absent, as AWS treats a key
     /// with no values.
     func values(for key: String) -> [String]? {
+        values(lowercasedKey: key.lowercased(), key: key)
+    }
+
+    /// `values(for:)` with the key's lowercased form given (prepared with the policy).
+    func values(lowercasedKey lower: String, key: String) -> [String]? {
         if derives {
-            switch derived(key.lowercased()) {
+            switch derived(lower) {
             case .value(let v): return v.isEmpty ? nil : v
             case .absent: return nil
             case .notDerived: break

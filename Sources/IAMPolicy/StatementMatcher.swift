@@ -28,6 +28,27 @@ struct StatementMatcher {
         return grant
     }
 
+    /// `applies` for a prepared statement that the policy's action index offered.
+    @inline(__always)
+    func applies(_ s: CompiledStatement, _ candidate: ActionCandidate, _ prepared: PreparedRequest, type: PolicyType) -> PrincipalGrant? {
+        guard s.matchesAction(candidate, prepared) else { return nil }
+        guard s.matchesResource(prepared, context) else { return nil }
+        var grant = PrincipalGrant.exact
+        if type == .resource || type == .rcp {
+            if let p = s.source.principal {
+                guard let g = PrincipalMatcher.match(p, request.principal) else { return nil }
+                grant = g
+            } else if let np = s.source.notPrincipal {
+                guard PrincipalMatcher.notPrincipalApplies(np, request.principal, effect: s.effect, hasBoundary: callerHasBoundary) else { return nil }
+                grant = .roleOrEveryone
+            } else if type == .resource {
+                return nil
+            }
+        }
+        guard ConditionEvaluator.allHold(s.conditions, context: context, variables: s.variables) else { return nil }
+        return grant
+    }
+
     /// Actions are case-insensitive and may use wildcards anywhere, service prefix included.
     func matchesAction(_ s: PolicyStatement) -> Bool {
         if let actions = s.action {
