@@ -14,11 +14,15 @@ public struct WorkerSpec: Codable, Sendable, Hashable {
     public var workingDirectory: String
     /// Connecting to a host ending in one of these raises an error saying local mode never reaches real AWS.
     public var blockedHostSuffixes: [String]
+    /// Resource limits the worker sets on itself before the script runs; nil (an older spec) = none.
+    public var limits: WorkerLimits?
 
     public init(
         scriptPath: String, argv: [String], modulePaths: [String], pythonExecutable: String,
-        sandboxTmp: String?, workingDirectory: String, blockedHostSuffixes: [String]
+        sandboxTmp: String?, workingDirectory: String, blockedHostSuffixes: [String],
+        limits: WorkerLimits? = WorkerLimits.fromEnvironment()
     ) {
+        self.limits = limits
         self.scriptPath = scriptPath
         self.argv = argv
         self.modulePaths = modulePaths
