@@ -8,13 +8,13 @@ public enum PythonWorker {
     /// starts the interpreter, runs the script as __main__, flushes, and exits with the script's status.
     /// A sandbox/spec/interpreter failure before the script ran exits 2 with one "glueshim: ..." line.
     public static func main(arguments: [String]) -> Never {
-        closeInheritedDescriptors()
         let spec: WorkerSpec
         do {
             spec = try readSpec(arguments)
         } catch {
             fail(error.description)
         }
+        closeInheritedDescriptors(keeping: Set(spec.keepDescriptors ?? []))
         if let folder = spec.sandboxTmp {
             do throws(SandboxError) {
                 try TmpSandbox.isolate(hostDirectory: folder)
@@ -51,9 +51,9 @@ public enum PythonWorker {
 
     /// Closes every descriptor above stderr: whatever the host had open without close-on-exec
     /// (sockets, store files, another run's pipes) must not reach the script.
-    static func closeInheritedDescriptors() {
+    static func closeInheritedDescriptors(keeping kept: Set<Int32>) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
-        for name in names { if let fd = Int32(name), fd > 2 { close(fd) } }
+        for name in names { if let fd = Int32(name), fd > 2, !kept.contains(fd) { close(fd) } }
     }
 
     private struct SpecError: Error, CustomStringConvertible { var description: String }
