@@ -12,6 +12,8 @@ final class LogFile: Sendable {
         var partial = Data()
     }
     private let state: Mutex<State>
+    /// The longest log event kept; a longer line becomes several events (CloudWatch's own limit is 256 KiB).
+    static let maxEventBytes = 256 * 1024
 
     init(_ url: URL) {
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
@@ -29,6 +31,11 @@ final class LogFile: Sendable {
                 let line = s.partial[s.partial.startIndex..<newline]
                 s.events?.write(RunLogEvents.encode(line: Data(line), at: now))
                 s.partial.removeSubrange(s.partial.startIndex...newline)
+            }
+            // A script printing without newlines must not grow host memory: cut the line into events.
+            if s.partial.count > Self.maxEventBytes {
+                s.events?.write(RunLogEvents.encode(line: s.partial, at: now))
+                s.partial = Data()
             }
         }
     }

@@ -50,7 +50,7 @@ struct SessionLauncher: GlueSessionLauncher {
                               modulePaths: [environment.supportPath, environment.sitePackages],
                               pythonExecutable: environment.pythonExecutable,
                               sandboxTmp: tmp.path, workingDirectory: "/tmp",
-                              blockedHostSuffixes: RuntimeJobLauncher.realAWSHosts)
+                              blockedHostSuffixes: RuntimeJobLauncher.realAWSHosts, keepDescriptors: [3])
         let specURL = folder.appendingPathComponent("worker.json")
         do {
             try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)

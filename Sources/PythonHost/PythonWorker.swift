@@ -14,6 +14,7 @@ public enum PythonWorker {
         } catch {
             fail(error.description)
         }
+        closeInheritedDescriptors(keeping: Set(spec.keepDescriptors ?? []))
         if let folder = spec.sandboxTmp {
             do throws(SandboxError) {
                 try TmpSandbox.isolate(hostDirectory: folder)
@@ -28,6 +29,13 @@ public enum PythonWorker {
                 : "provision the environment again (PythonEnvironment.provision)"
             fail("glueshim: module path \(path) does not exist in the worker; \(hint)")
         }
+        // Limits before the interpreter: everything the script does, and every process it starts, is bounded.
+        if let limits = spec.limits {
+            let failures = limits.apply()
+            if !failures.isEmpty {
+                fail("glueshim: cannot set the worker's resource limits (\(failures.joined(separator: "; "))); the host's own hard limits may be lower, or the kernel refuses them")
+            }
+        }
         do {
             try PythonInterpreter.start(
                 executable: spec.pythonExecutable, argv: spec.argv, installSignalHandlers: true)
@@ -39,6 +47,13 @@ public enum PythonWorker {
         fflush(nil)  // Swift's print buffers, if anything printed
         // _exit, not exit: Py_FinalizeEx after boto3 costs 100+ ms and the script's shutdown work is done.
         _exit(status)
+    }
+
+    /// Closes every descriptor above stderr: whatever the host had open without close-on-exec
+    /// (sockets, store files, another run's pipes) must not reach the script.
+    static func closeInheritedDescriptors(keeping kept: Set<Int32>) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+        for name in names { if let fd = Int32(name), fd > 2, !kept.contains(fd) { close(fd) } }
     }
 
     private struct SpecError: Error, CustomStringConvertible { var description: String }

@@ -14,11 +14,18 @@ public struct WorkerSpec: Codable, Sendable, Hashable {
     public var workingDirectory: String
     /// Connecting to a host ending in one of these raises an error saying local mode never reaches real AWS.
     public var blockedHostSuffixes: [String]
+    /// Resource limits the worker sets on itself before the script runs; nil (an older spec) = none.
+    public var limits: WorkerLimits?
+    /// Descriptors above stderr the worker keeps (a session's answer pipe on 3); every other inherited one is closed.
+    public var keepDescriptors: [Int32]?
 
     public init(
         scriptPath: String, argv: [String], modulePaths: [String], pythonExecutable: String,
-        sandboxTmp: String?, workingDirectory: String, blockedHostSuffixes: [String]
+        sandboxTmp: String?, workingDirectory: String, blockedHostSuffixes: [String],
+        limits: WorkerLimits? = WorkerLimits.fromEnvironment(), keepDescriptors: [Int32]? = nil
     ) {
+        self.keepDescriptors = keepDescriptors
+        self.limits = limits
         self.scriptPath = scriptPath
         self.argv = argv
         self.modulePaths = modulePaths

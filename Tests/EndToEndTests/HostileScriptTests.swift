@@ -1,0 +1,248 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Job scripts that try to hurt the host, through the built binary: the host survives, the run
+/// is reported honestly (state, exit code), and nothing leaks. Each is bounded by itself too,
+/// so a missing limit fails the test instead of taking the machine down.
+@Suite(.serialized) struct HostileScriptTests {
+    struct HostileRun {
+        var status: Int32
+        var stderr: String
+        var stdoutBytes: Int
+        var stdoutHead: String
+        /// Peak resident size of glueshim and every process it waited for, in KiB.
+        var maxRSSKiB: Int
+        var seconds: Double
+        var folder: URL
+    }
+
+    /// Runs `source` as a bare script under glue-role-test, stdout into a file (never into memory).
+    static func run(_ source: String, arguments: [String] = [], environment: [String: String] = [:]) throws -> HostileRun {
+        let work = temporaryFolder("hostile")
+        let script = work.appendingPathComponent("job.py")
+        try source.write(to: script, atomically: true, encoding: .utf8)
+        let runs = work.appendingPathComponent("runs")
+        let outPath = work.appendingPathComponent("stdout").path, errPath = work.appendingPathComponent("stderr").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = [glueshimBinary.path, "run", script.path, "--role", "glue-role-test", "--runs-dir", runs.path] + arguments
+        let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let cArgv = argv.map { strdup($0) } + [nil]
+        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for p in cArgv { free(p) }; for p in cEnv { free(p) } }
+        let start = Date()
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, glueshimBinary.path, &actions, nil, cArgv, cEnv)
+        #expect(rc == 0)
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let seconds = Date().timeIntervalSince(start)
+        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let outSize = (try? FileManager.default.attributesOfItem(atPath: outPath)[.size] as? Int) ?? 0
+        let head = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: outPath)).read(upToCount: 4096)) ?? nil
+        let folder = (try? onlyRun(in: runs)) ?? runs
+        return HostileRun(status: exitCode, stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
+                          stdoutBytes: outSize, stdoutHead: String(decoding: head ?? Data(), as: UTF8.self),
+                          maxRSSKiB: usage.ru_maxrss, seconds: seconds, folder: folder)
+    }
+
+    /// Processes still running whose command line mentions `text` (a worker and its forks name their spec file).
+    static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { entry -> Int32? in
+            guard let pid = Int32(entry), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return nil }
+            return String(decoding: data, as: UTF8.self).contains(text) ? pid : nil
+        }
+    }
+
+    static func errorMessage(_ run: HostileRun) -> String? { (try? runRecord(run.folder))?["ErrorMessage"] as? String }
+    static func state(_ run: HostileRun) -> String? { (try? runRecord(run.folder))?["JobRunState"] as? String }
+
+    @Test func writesToTheHostsTmpLandInTheRunFolder() throws {
+        let name = "glueshim-hostile-\(UUID().uuidString)"
+        let run = try Self.run("""
+        open("/tmp/\(name)", "w").write("escaped")
+        import subprocess
+        subprocess.run(["sh", "-c", "echo escaped > /tmp/\(name).sh"], check=True)
+        print("wrote")
+        """)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/\(name)"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/\(name).sh"))
+        #expect(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent("tmp/\(name)").path))
+        #expect(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent("tmp/\(name).sh").path))
+    }
+
+    @Test func writesIntoTheRepositoryAreNotBlocked() throws {
+        // KNOWN ISSUE (found here): the sandbox replaces /tmp only; the rest of the file system keeps
+        // the user's permissions, so a script can write into the repository by absolute path.
+        // Fix: in TmpSandbox.isolate, remount every mount of the worker's namespace read-only
+        // (MS_BIND|MS_REMOUNT|MS_RDONLY per /proc/self/mountinfo entry, or mount_setattr with
+        // AT_RECURSIVE) before bind-mounting the run folder on /tmp, keeping /dev/shm writable.
+        let file = repoRoot.appendingPathComponent(".hostile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let run = try Self.run("""
+        try:
+            open(\(String(reflecting: file.path)), "w").write("escaped")
+            print("written")
+        except OSError as error:
+            print("refused", error)
+        """)
+        #expect(run.status == 0, "\(run.stderr)")
+        withKnownIssue("the worker can write outside /tmp (the repository) by absolute path") {
+            #expect(!FileManager.default.fileExists(atPath: file.path))
+        }
+    }
+
+    @Test func theUsersCredentialsAndEnvironmentDoNotReachTheJob() throws {
+        let home = temporaryFolder("home")
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+        try "[default]\naws_access_key_id = AKIAHOSTILEUSERKEY01\naws_secret_access_key = hostileUserSecret0123456789\n"
+            .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
+        try "[default]\nregion = eu-west-3\n".write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        let env = ProcessInfo.processInfo.environment
+        let cache = env["GLUESHIM_CACHE"] ?? env["XDG_CACHE_HOME"].map { $0 + "/glueshim" } ?? (NSHomeDirectory() + "/.cache/glueshim")
+        let run = try Self.run("""
+        import os, boto3
+        print("ENV", dict(os.environ))
+        for path in ["~/.aws/credentials", "~/.aws/config"]:
+            full = os.path.expanduser(path)
+            print("FILE", full, open(full).read() if os.path.exists(full) else "absent")
+        creds = boto3.Session().get_credentials()
+        print("CREDS", creds.access_key, creds.secret_key)
+        """, environment: [
+            "GLUESHIM_CACHE": cache, "HOME": home.path, "AWS_ACCESS_KEY_ID": "AKIAHOSTILEUSERKEY01",
+            "AWS_SECRET_ACCESS_KEY": "hostileUserSecret0123456789", "AWS_SESSION_TOKEN": "hostileUserToken",
+            "AWS_PROFILE": "default", "HOSTILE_HOST_ONLY_VARIABLE": "hostOnlyValue42",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        let output = run.stdoutHead + run.stderr
+        #expect(output.contains("CREDS ASIA"), "the job must get the job role's session: \(output)")
+        for secret in ["AKIAHOSTILEUSERKEY01", "hostileUserSecret0123456789", "hostileUserToken", "hostOnlyValue42", "eu-west-3", home.path] {
+            #expect(!output.contains(secret), "\(secret) reached the job")
+        }
+        let logs = try String(contentsOf: run.folder.appendingPathComponent("output.log"), encoding: .utf8)
+        #expect(!logs.contains("AKIAHOSTILEUSERKEY01") && !logs.contains("hostileUserSecret0123456789"))
+    }
+
+    @Test func theHostsEnvironmentIsReadableThroughProc() throws {
+        // KNOWN ISSUE (found here): the worker runs as the same user as the host, and /proc is the
+        // host's, so a script reads the host's environment, the user's AWS keys included, from
+        // /proc/<parent>/environ. Fix (main.swift/PythonWorker): the host overwrites the values of
+        // AWS_* variables in its original environment block once started (what /proc shows is that
+        // block, not the current environ) and calls prctl(PR_SET_DUMPABLE, 0); and/or the worker
+        // runs the script in a new PID namespace with its own /proc, so the host is not visible.
+        let run = try Self.run("""
+        import os
+        for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+            try:
+                data = open("/proc/%s/environ" % pid, "rb").read()
+            except OSError:
+                continue
+            if b"HOSTILE_PROC_SECRET" in data:
+                print("LEAKED from", pid)
+        """, environment: ["HOSTILE_PROC_SECRET": "procSecretValue"])
+        #expect(run.status == 0, "\(run.stderr)")
+        withKnownIssue("the host's environment is readable from the worker through /proc/<pid>/environ") {
+            #expect(!run.stdoutHead.contains("LEAKED"))
+        }
+    }
+
+    @Test func aRealAWSHostIsRefused() throws {
+        let run = try Self.run("""
+        import socket
+        socket.create_connection(("sts.amazonaws.com", 443), timeout=5)
+        print("CONNECTED")
+        """)
+        #expect(run.status == 1)
+        #expect(!run.stdoutHead.contains("CONNECTED"))
+        #expect(run.stderr.contains("glueshim: local mode never contacts real AWS (sts.amazonaws.com)"))
+        #expect(Self.errorMessage(run) == "Command failed with exit code 1")
+    }
+
+    @Test func aForkBombIsCappedAndNothingSurvivesTheRun() throws {
+        // 2^8 = 256 processes if nothing stops it; the cap is 32.
+        let run = try Self.run("""
+        import os, time
+        for _ in range(8):
+            os.fork()
+        time.sleep(30)
+        """, environment: ["GLUESHIM_WORKER_MAX_PROCESSES": "32"])
+        #expect(run.status == 1)
+        #expect(run.seconds < 20, "the cap did not stop the fork bomb; the run lasted \(run.seconds) s")
+        #expect(run.stderr.contains("more than 32 processes"))
+        #expect(Self.state(run) == "FAILED")
+        #expect(Self.errorMessage(run) == "Command failed with exit code 137")
+        #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty, "processes of the run survived it")
+    }
+
+    @Test func unboundedAllocationFailsTheRunNotTheHost() throws {
+        let run = try Self.run("""
+        hoard = []
+        while len(hoard) < 400:  # 20 GB if no limit holds
+            hoard.append(bytearray(50 * 1024 * 1024))
+        print("ALLOCATED", len(hoard))
+        """, environment: ["GLUESHIM_WORKER_MEMORY_MB": "1024"])
+        #expect(run.status == 1)
+        #expect(!run.stdoutHead.contains("ALLOCATED"))
+        #expect(run.stderr.contains("MemoryError"))
+        #expect(Self.errorMessage(run) == "Command failed with exit code 1")
+        #expect(run.maxRSSKiB < 1_100 * 1024, "peak RSS \(run.maxRSSKiB) KiB")
+    }
+
+    @Test func aFileLargerThanTheLimitIsRefused() throws {
+        let run = try Self.run("""
+        with open("/tmp/big", "wb") as f:
+            for _ in range(32):
+                f.write(b"x" * (1024 * 1024))
+        print("WROTE")
+        """, environment: ["GLUESHIM_WORKER_MAX_FILE_MB": "8"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("File too large"))
+        let size = try FileManager.default.attributesOfItem(atPath: run.folder.appendingPathComponent("tmp/big").path)[.size] as? Int
+        #expect((size ?? 0) <= 8 * 1024 * 1024)
+    }
+
+    @Test func printingAHundredMegabytesStreamsWithoutHostMemory() throws {
+        let run = try Self.run("""
+        import sys
+        line = "x" * 1023 + "\\n"
+        for _ in range(100 * 1024):
+            sys.stdout.write(line)
+        sys.stdout.write("y" * (8 * 1024 * 1024))  # one 8 MB line without a newline
+        sys.stdout.flush()
+        """)
+        #expect(run.status == 0, "\(run.stderr)")
+        let logged = try FileManager.default.attributesOfItem(atPath: run.folder.appendingPathComponent("output.log").path)[.size] as? Int
+        #expect(logged == 100 * 1024 * 1024 + 8 * 1024 * 1024)
+        #expect(run.stdoutBytes >= 108 * 1024 * 1024)
+        // glueshim's own peak (and the worker's) stays far below what it printed.
+        #expect(run.maxRSSKiB < 200 * 1024, "peak RSS \(run.maxRSSKiB) KiB")
+    }
+
+    @Test func aScriptThatNeverExitsTimesOut() throws {
+        let run = try Self.run("while True:\n    pass\n", arguments: ["--timeout", "1"], environment: ["GLUESHIM_MINUTE_SECONDS": "1"])
+        #expect(run.status == 3)
+        #expect(run.seconds < 15)
+        #expect(Self.state(run) == "TIMEOUT")
+        #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty)
+    }
+
+    @Test func anAbortedInterpreterIsAFailedRunWithItsSignal() throws {
+        let run = try Self.run("import os\nprint('before', flush=True)\nos.abort()\n")
+        #expect(run.status == 1)
+        #expect(run.stdoutHead.contains("before"))
+        #expect(Self.state(run) == "FAILED")
+        #expect(Self.errorMessage(run) == "Command failed with exit code 134")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: run.folder.appendingPathComponent("tmp").path)) ?? []
+        #expect(!leftovers.contains { $0.hasPrefix("core") })
+    }
+}
