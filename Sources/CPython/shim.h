@@ -53,4 +53,32 @@ static inline int glueshim_bind_mount(const char *source, const char *target) {
     return mount(source, target, NULL, ms_bind | ms_rec, NULL);
 }
 
+// The worker's own PID namespace: the script's processes see only each other in a /proc of their
+// own, never the host's or the user's other processes (whose /proc/PID/environ could hold secrets).
+static inline int glueshim_unshare_pid_ns(void) {
+    const int clone_newpid = 0x20000000;
+    return unshare(clone_newpid);
+}
+static inline int glueshim_mount_proc(void) {
+    const unsigned long ms_nosuid = 2, ms_nodev = 4, ms_noexec = 8;
+    return mount("proc", "/proc", "proc", ms_nosuid | ms_nodev | ms_noexec, NULL);
+}
+static inline pid_t glueshim_fork(void) { return fork(); }
+
+// The namespace's first process waits for the script's; signals the host sends it (SIGINT to
+// interrupt a session statement, SIGTERM) are passed on.
+static volatile pid_t glueshim_forward_target = 0;
+static void glueshim_forward_signal(int sig) {
+    if (glueshim_forward_target > 0) kill(glueshim_forward_target, sig);
+}
+static inline void glueshim_forward_signals_to(pid_t pid) {
+    glueshim_forward_target = pid;
+    signal(SIGINT, glueshim_forward_signal);
+    signal(SIGTERM, glueshim_forward_signal);
+    signal(SIGHUP, glueshim_forward_signal);
+    signal(SIGQUIT, glueshim_forward_signal);
+    signal(SIGUSR1, glueshim_forward_signal);
+    signal(SIGUSR2, glueshim_forward_signal);
+}
+
 #endif

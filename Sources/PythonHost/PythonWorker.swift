@@ -18,6 +18,7 @@ public enum PythonWorker {
         if let folder = spec.sandboxTmp {
             do throws(SandboxError) {
                 try TmpSandbox.isolate(hostDirectory: folder)
+                try PIDNamespace.enter()
             } catch {
                 fail(error.description)
             }

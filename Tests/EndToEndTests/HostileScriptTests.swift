@@ -133,27 +133,24 @@ import Glibc
         #expect(!logs.contains("AKIAHOSTILEUSERKEY01") && !logs.contains("hostileUserSecret0123456789"))
     }
 
-    @Test func theHostsEnvironmentIsReadableThroughProc() throws {
-        // KNOWN ISSUE (found here): the worker runs as the same user as the host, and /proc is the
-        // host's, so a script reads the host's environment, the user's AWS keys included, from
-        // /proc/<parent>/environ. Fix (main.swift/PythonWorker): the host overwrites the values of
-        // AWS_* variables in its original environment block once started (what /proc shows is that
-        // block, not the current environ) and calls prctl(PR_SET_DUMPABLE, 0); and/or the worker
-        // runs the script in a new PID namespace with its own /proc, so the host is not visible.
+    @Test func noOtherProcessIsVisibleThroughProc() throws {
+        // The worker runs the script in a PID namespace of its own with its own /proc, so the
+        // host's environment (and any other process's) cannot be read from /proc/<pid>/environ.
         let run = try Self.run("""
         import os
-        for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+        print("PIDS", len(pids))
+        for pid in pids:
             try:
                 data = open("/proc/%s/environ" % pid, "rb").read()
             except OSError:
                 continue
-            if b"HOSTILE_PROC_SECRET" in data:
+            if b"HOSTILE_PROC_SECRET" in data or b"AKIAUSERSOWNKEY" in data:
                 print("LEAKED from", pid)
-        """, environment: ["HOSTILE_PROC_SECRET": "procSecretValue"])
+        """, environment: ["HOSTILE_PROC_SECRET": "procSecretValue", "AWS_ACCESS_KEY_ID": "AKIAUSERSOWNKEY00000"])
         #expect(run.status == 0, "\(run.stderr)")
-        withKnownIssue("the host's environment is readable from the worker through /proc/<pid>/environ") {
-            #expect(!run.stdoutHead.contains("LEAKED"))
-        }
+        #expect(run.stdoutHead.contains("PIDS 2"))  // the namespace's init and the script
+        #expect(!run.stdoutHead.contains("LEAKED"))
     }
 
     @Test func aRealAWSHostIsRefused() throws {
