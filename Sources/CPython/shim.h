@@ -53,6 +53,13 @@ static inline int glueshim_bind_mount(const char *source, const char *target) {
     return mount(source, target, NULL, ms_bind | ms_rec, NULL);
 }
 
+// Read-only everywhere but /tmp: a bind remount keeps the mount's other flags (nosuid, nodev,
+// noexec, atime), which a user namespace must not drop.
+static inline int glueshim_remount_read_only(const char *target, unsigned long kept_flags) {
+    const unsigned long ms_rdonly = 1, ms_remount = 32, ms_bind = 4096;
+    return mount(NULL, target, NULL, ms_remount | ms_bind | ms_rdonly | kept_flags, NULL);
+}
+
 // The worker's own PID namespace: the script's processes see only each other in a /proc of their
 // own, never the host's or the user's other processes (whose /proc/PID/environ could hold secrets).
 static inline int glueshim_unshare_pid_ns(void) {

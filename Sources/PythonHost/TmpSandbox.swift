@@ -49,6 +49,12 @@ public enum TmpSandbox {
         guard glueshim_bind_mount(source, "/tmp") == 0 else {
             throw SandboxError("glueshim: cannot isolate /tmp: bind-mounting \(source) on /tmp failed (\(errnoText())); check that /tmp exists and that the run folder is readable")
         }
+        // Everything else read-only. As root this must hold; in a user namespace some mounts keep
+        // flags the kernel locks, so what cannot be changed there is left as it is.
+        let stillWritable = ReadOnlyMounts.apply()
+        if geteuid() == 0 && uid == 0, stillWritable.contains(where: { $0.hasPrefix("/ ") }) {
+            throw SandboxError("glueshim: cannot make the host's file systems read-only for the job (\(stillWritable.joined(separator: ", "))); refusing to run the script with the host writable")
+        }
         // A working directory inside the old /tmp would still see the host's files.
         _ = chdir("/")
     }

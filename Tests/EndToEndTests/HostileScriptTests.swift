@@ -81,25 +81,23 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent("tmp/\(name).sh").path))
     }
 
-    @Test func writesIntoTheRepositoryAreNotBlocked() throws {
-        // KNOWN ISSUE (found here): the sandbox replaces /tmp only; the rest of the file system keeps
-        // the user's permissions, so a script can write into the repository by absolute path.
-        // Fix: in TmpSandbox.isolate, remount every mount of the worker's namespace read-only
-        // (MS_BIND|MS_REMOUNT|MS_RDONLY per /proc/self/mountinfo entry, or mount_setattr with
-        // AT_RECURSIVE) before bind-mounting the run folder on /tmp, keeping /dev/shm writable.
+    @Test func writesOutsideTmpAreRefused() throws {
+        // Every mount but the run's /tmp (and /dev, /proc, /sys) is read-only in the worker.
         let file = repoRoot.appendingPathComponent(".hostile-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: file) }
         let run = try Self.run("""
-        try:
-            open(\(String(reflecting: file.path)), "w").write("escaped")
-            print("written")
-        except OSError as error:
-            print("refused", error)
+        import os
+        for path in [\(String(reflecting: file.path)), os.path.join("/root", ".hostile-home"), "/tmp/inside.txt"]:
+            try:
+                open(path, "w").write("escaped")
+                print("written", path)
+            except OSError as error:
+                print("refused", path, error.strerror)
         """)
         #expect(run.status == 0, "\(run.stderr)")
-        withKnownIssue("the worker can write outside /tmp (the repository) by absolute path") {
-            #expect(!FileManager.default.fileExists(atPath: file.path))
-        }
+        #expect(!FileManager.default.fileExists(atPath: file.path))
+        #expect(run.stdoutHead.contains("refused \(file.path) Read-only file system"))
+        #expect(run.stdoutHead.contains("written /tmp/inside.txt"))
     }
 
     @Test func theUsersCredentialsAndEnvironmentDoNotReachTheJob() throws {
