@@ -96,6 +96,11 @@ public struct Authorizer: Sendable {
         case .user:
             if let user = world.user(arn: caller.principal.arn) {
                 set.identity = user.inlinePolicies + user.managedPolicyArns.compactMap { world.managedPolicy(arn: $0) }
+                // A user's identity policies include those of the groups it belongs to.
+                for name in user.groups {
+                    guard let group = world.accounts[user.account]?.groups[name] else { continue }
+                    set.identity += group.inlinePolicies + group.managedPolicyArns.compactMap { world.managedPolicy(arn: $0) }
+                }
                 set.permissionsBoundary = user.permissionsBoundaryArn.flatMap { world.managedPolicy(arn: $0) }
             }
         default:

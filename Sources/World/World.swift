@@ -131,6 +131,8 @@ public struct Account: Sendable {
     public var policyDocuments: [String: String] = [:]
     /// Descriptions of customer managed policies, by ARN.
     public var managedPolicyDescriptions: [String: String] = [:]
+    /// IAM groups by name: their policies apply to every member user.
+    public var groups: [String: Group] = [:]
     public init(id: String, alias: String? = nil, roles: [String: Role] = [:], users: [String: User] = [:], buckets: [String: Bucket] = [:], managedPolicies: [String: NamedPolicy] = [:]) {
         self.id = id
         self.managedPolicies = managedPolicies
@@ -138,6 +140,20 @@ public struct Account: Sendable {
         self.roles = roles
         self.users = users
         self.buckets = buckets
+    }
+}
+
+/// An IAM group: policies its member users get.
+public struct Group: Sendable {
+    public var name: String
+    public var path: String
+    public var inlinePolicies: [NamedPolicy]
+    public var managedPolicyArns: [String]
+    public init(name: String, path: String = "/", inlinePolicies: [NamedPolicy] = [], managedPolicyArns: [String] = []) {
+        self.name = name
+        self.path = path
+        self.inlinePolicies = inlinePolicies
+        self.managedPolicyArns = managedPolicyArns
     }
 }
 
@@ -182,7 +198,7 @@ public struct User: Sendable {
     public var accessKeys: [DeclaredAccessKey] = []
     /// Virtual MFA devices with a fixed test code.
     public var mfaDevices: [MFADevice] = []
-    /// IAM groups the user belongs to (names only; glueshim worlds have no group policies yet).
+    /// IAM groups the user belongs to; the policies of those the account declares apply to the user.
     public var groups: [String] = []
     public var arn: String { "arn:aws:iam::\(account):user\(path)\(name)" }
 

@@ -233,9 +233,25 @@ struct WorldLoader {
 
     func account(id: String, _ node: Node, region: String) throws(WorldError) -> Account {
         var account = Account(id: id)
-        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "buckets", "managedPolicies"]) {
+        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies"]) {
             switch entry.key {
             case "alias": account.alias = try string(entry.value, "alias")
+            case "groups":
+                for group in try entries(entry.value, "groups") {
+                    var value = Group(name: group.key)
+                    for field in try mapping(group.value, "group \(group.key)", allowed: ["path", "policies", "managedPolicies"]) {
+                        switch field.key {
+                        case "path": value.path = try string(field.value, "path") ?? "/"
+                        case "policies":
+                            for p in try entries(field.value, "policies") {
+                                value.inlinePolicies.append(try policy(p.value, name: "inline policy \(p.key) of group \(group.key)",
+                                                                       what: "group \(group.key) policy \(p.key)", kind: .identity))
+                            }
+                        default: value.managedPolicyArns = try stringList(field.value, "managedPolicies")
+                        }
+                    }
+                    account.groups[group.key] = value
+                }
             case "managedPolicies":
                 for policy in try entries(entry.value, "managedPolicies") {
                     let arn = "arn:aws:iam::\(id):policy/\(policy.key)"
