@@ -107,8 +107,10 @@ struct S3Service: Sendable {
         var error: AWSServiceError?
         if !outcome.allowed {
             let sameOrg = caller.principal.account.map { configuration.world.sameOrganization($0, bucket.account) } ?? false
-            if sameOrg, caller.principal.kind != .anonymous, let clause = outcome.decision.reason(action: action) {
-                error = .accessDenied("User: \(caller.principal.arn) is not authorized to perform: \(action) on resource: \"\(resource)\" \(clause)")
+            if sameOrg, caller.principal.kind != .anonymous,
+               let message = outcome.decision.accessDeniedMessage(principalArn: caller.principal.arn, action: action, resource: resource, quotesResource: true) {
+                // The engine writes AWS's message, with the denying policy's ARN where AWS adds it.
+                error = .accessDenied(message)
             } else {
                 error = .accessDenied("Access Denied")
             }
