@@ -185,7 +185,7 @@ extension S3Service {
         if var e = ownerOnly(caller, bucket) { e.extraFields[0].1 = "GET"; return .failure(e) }
         let info = configuration.store.bucketInfo(name)
         let json: String?
-        if let info, info.policyOverridden || !bucket.fromWorld { json = info.policy } else { json = bucket.policy.map { PolicyWriter.json($0.policy) } }
+        if let info, info.policyOverridden || !bucket.fromWorld { json = info.policy } else { json = bucket.policy.map { configuration.world.document(of: $0) } }
         guard let json else {
             return .failure(AWSServiceError(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist", extraFields: [("BucketName", name)]))
         }
@@ -306,39 +306,3 @@ extension S3Service {
     }
 }
 
-/// Writes a parsed policy back as JSON (for GetBucketPolicy of a world bucket).
-enum PolicyWriter {
-    static func json(_ policy: Policy) -> String {
-        var doc: [String: Any] = [:]
-        if let v = policy.version { doc["Version"] = v }
-        if let id = policy.id { doc["Id"] = id }
-        doc["Statement"] = policy.statements.map { s -> [String: Any] in
-            var out: [String: Any] = ["Effect": s.effect == .allow ? "Allow" : "Deny"]
-            if let sid = s.sid { out["Sid"] = sid }
-            if let p = s.principal { out["Principal"] = principal(p) }
-            if let p = s.notPrincipal { out["NotPrincipal"] = principal(p) }
-            if let a = s.action { out["Action"] = one(a) }
-            if let a = s.notAction { out["NotAction"] = one(a) }
-            if let r = s.resource { out["Resource"] = one(r) }
-            if let r = s.notResource { out["NotResource"] = one(r) }
-            if !s.conditions.isEmpty {
-                var c: [String: [String: Any]] = [:]
-                for cond in s.conditions { c[cond.operatorName, default: [:]][cond.key] = one(cond.values) }
-                out["Condition"] = c
-            }
-            return out
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: doc, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
-    }
-    static func one(_ values: [String]) -> Any { values.count == 1 ? values[0] : values }
-    static func principal(_ p: PolicyPrincipal) -> Any {
-        if p.isWildcard { return "*" }
-        var out: [String: Any] = [:]
-        if !p.aws.isEmpty { out["AWS"] = one(p.aws) }
-        if !p.service.isEmpty { out["Service"] = one(p.service) }
-        if !p.federated.isEmpty { out["Federated"] = one(p.federated) }
-        if !p.canonicalUser.isEmpty { out["CanonicalUser"] = one(p.canonicalUser) }
-        return out
-    }
-}
