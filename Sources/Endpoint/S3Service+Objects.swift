@@ -11,21 +11,9 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "ListObjectsV2", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         let q = request.queryItems
-        let prefix = q["prefix"] ?? ""
-        let delimiter = q["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
-        let encodeURL = q["encoding-type"] == "url"
-        if let encoding = q["encoding-type"], encoding != "url" {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
-                                            extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
-        }
-        var maxKeys = 1000
-        if let text = q["max-keys"] {
-            guard let value = Int(text), value >= 0 else {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
-                                                extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
-            }
-            maxKeys = min(value, 1000)
-        }
+        let listing: ListingParameters
+        switch ListingParameters.parse(q) { case .failure(let e): return .failure(e); case .success(let l): listing = l }
+        let (prefix, delimiter, encodeURL, maxKeys) = (listing.prefix, listing.delimiter, listing.encodeURL, listing.maxKeys)
         var after: String? = q["start-after"]
         if let token = q["continuation-token"] {
             guard let data = Data(base64Encoded: token), let key = String(data: data, encoding: .utf8) else {
@@ -94,21 +82,9 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "ListObjects", action: "s3:ListBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         let q = request.queryItems
-        let prefix = q["prefix"] ?? ""
-        let delimiter = q["delimiter"].flatMap { $0.isEmpty ? nil : $0 }
-        let encodeURL = q["encoding-type"] == "url"
-        if let encoding = q["encoding-type"], encoding != "url" {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
-                                            extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
-        }
-        var maxKeys = 1000
-        if let text = q["max-keys"] {
-            guard let value = Int(text), value >= 0 else {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
-                                                extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
-            }
-            maxKeys = min(value, 1000)
-        }
+        let listing: ListingParameters
+        switch ListingParameters.parse(q) { case .failure(let e): return .failure(e); case .success(let l): listing = l }
+        let (prefix, delimiter, encodeURL, maxKeys) = (listing.prefix, listing.delimiter, listing.encodeURL, listing.maxKeys)
         let marker = q["marker"].flatMap { $0.isEmpty ? nil : $0 }
         let enc: (String) -> String = { encodeURL ? Self.urlEncodeKey($0) : $0 }
         var after = marker
@@ -332,5 +308,30 @@ extension S3Service {
         if last.isEmpty { return .range(start...(size - 1)) }
         guard let end = Int(last), end >= start else { return .none }
         return .range(start...min(end, size - 1))
+    }
+}
+
+/// The listing parameters ListObjects and ListObjectsV2 share, checked as S3 checks them.
+struct ListingParameters {
+    var prefix: String
+    var delimiter: String?
+    var encodeURL: Bool
+    var maxKeys: Int
+
+    static func parse(_ q: [String: String]) -> Result<ListingParameters, AWSServiceError> {
+        if let encoding = q["encoding-type"], encoding != "url" {
+            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
+                                            extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
+        }
+        var maxKeys = 1000
+        if let text = q["max-keys"] {
+            guard let value = Int(text), value >= 0 else {
+                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
+                                                extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
+            }
+            maxKeys = min(value, 1000)
+        }
+        return .success(ListingParameters(prefix: q["prefix"] ?? "", delimiter: q["delimiter"].flatMap { $0.isEmpty ? nil : $0 },
+                                          encodeURL: q["encoding-type"] == "url", maxKeys: maxKeys))
     }
 }

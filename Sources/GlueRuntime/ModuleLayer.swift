@@ -45,7 +45,7 @@ enum ModuleLayer {
             let last = log.split(separator: "\n").last.map(String.init) ?? "pip failed"
             throw .input("--additional-python-modules: pip could not install \(modules.joined(separator: ", ")): \(last)")
         }
-        FileManager.default.createFile(atPath: building.appendingPathComponent(".complete").path, contents: Data(modules.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: building.appendingPathComponent(".complete").path, contents: Data(modules.joined(separator: "\n").utf8))
         try? FileManager.default.removeItem(at: layer)
         do { try FileManager.default.moveItem(at: building, to: layer) } catch {
             throw .local("cannot move the module layer into place: \(error.localizedDescription)")
