@@ -14,7 +14,7 @@ struct ChunkedStreamDecoder {
     /// A partial header, chunk-end or trailer line.
     var line: [UInt8] = []
     var trailerLines: [String] = []
-    var chain: Chain?
+    var chain: AWSChunkedDecoder.SignatureChain?
     var chainError: SigV4Error?
     var chunkHash = SHA256()
     var chunkSignature: String?
@@ -27,7 +27,7 @@ struct ChunkedStreamDecoder {
         hasTrailer = contentSHA256 == AWSChunkedDecoder.signedPayloadTrailer || contentSHA256 == AWSChunkedDecoder.unsignedPayloadTrailer
         if signed {
             if let authorization, let secretAccessKey, let timestamp = authorization.timestamp {
-                chain = Chain(authorization: authorization, secretAccessKey: secretAccessKey, timestamp: timestamp)
+                chain = AWSChunkedDecoder.SignatureChain(authorization: authorization, secretAccessKey: secretAccessKey, timestamp: timestamp)
             } else {
                 chainError = SigV4Error.signatureDoesNotMatch(.s3)
             }
@@ -121,7 +121,7 @@ struct ChunkedStreamDecoder {
         if var current = chain {
             guard let chunkSignature else { throw SigV4Error.signatureDoesNotMatch(.s3) }
             let hash = chunkHash.finalize().map { String(format: "%02x", $0) }.joined()
-            try current.accept("AWS4-HMAC-SHA256-PAYLOAD\n\(current.timestamp)\n\(current.scope)\n\(current.previous)\n\(SigV4.emptyPayloadHash)\n\(hash)", chunkSignature)
+            try current.check(chunkHash: hash, signature: chunkSignature)
             chain = current
             if chunkSize > 0 {
                 if shortChunkSeen {
@@ -158,32 +158,9 @@ struct ChunkedStreamDecoder {
         }
         if var current = chain {
             guard let trailerSignature else { throw SigV4Error.signatureDoesNotMatch(.s3) }
-            let canonical = trailers.map { "\($0.name):\($0.value)\n" }.joined()
-            try current.accept("AWS4-HMAC-SHA256-TRAILER\n\(current.timestamp)\n\(current.scope)\n\(current.previous)\n\(SigV4.hexSHA256(canonical))", trailerSignature)
+            try current.check(trailers: trailers, signature: trailerSignature)
             chain = current
         }
         return trailers
-    }
-
-    /// The running chain of signatures, each signing the previous one.
-    struct Chain {
-        let key: SymmetricKey
-        let timestamp: String
-        let scope: String
-        var previous: String
-
-        init(authorization: SigV4Authorization, secretAccessKey: String, timestamp: String) {
-            key = SigV4.signingKey(secretAccessKey: secretAccessKey, date: authorization.date,
-                                   region: authorization.region, service: authorization.service)
-            self.timestamp = timestamp
-            scope = authorization.scope
-            previous = authorization.signature
-        }
-
-        mutating func accept(_ stringToSign: String, _ signature: String) throws(SigV4Error) {
-            let expected = SigV4.hexHMAC(stringToSign, key: key)
-            guard SigV4.constantTimeEquals(expected, signature) else { throw SigV4Error.signatureDoesNotMatch(.s3) }
-            previous = expected
-        }
     }
 }

@@ -168,14 +168,15 @@ public enum AWSChunkedDecoder {
         return nil
     }
 
-    /// The running chain of chunk signatures, each signing the previous one.
-    struct SignatureChain {
+    /// The running chain of chunk signatures, each signing the previous one. Shared by this
+    /// whole-body decoder and streaming decoders that hash chunks as they arrive.
+    public struct SignatureChain {
         let key: SymmetricKey
         let timestamp: String
         let scope: String
         var previous: String
 
-        init(authorization: SigV4Authorization, secretAccessKey: String, timestamp: String) {
+        public init(authorization: SigV4Authorization, secretAccessKey: String, timestamp: String) {
             key = SigV4.signingKey(secretAccessKey: secretAccessKey, date: authorization.date,
                                    region: authorization.region, service: authorization.service)
             self.timestamp = timestamp
@@ -184,11 +185,16 @@ public enum AWSChunkedDecoder {
         }
 
         mutating func check(chunk: ArraySlice<UInt8>, signature: String) throws(SigV4Error) {
-            let toSign = "AWS4-HMAC-SHA256-PAYLOAD\n\(timestamp)\n\(scope)\n\(previous)\n\(AWSChunkedDecoder.emptyHash)\n\(SigV4.hexSHA256(chunk))"
+            try check(chunkHash: SigV4.hexSHA256(chunk), signature: signature)
+        }
+
+        /// Checks the signature of a chunk whose hex SHA-256 the caller computed.
+        public mutating func check(chunkHash: String, signature: String) throws(SigV4Error) {
+            let toSign = "AWS4-HMAC-SHA256-PAYLOAD\n\(timestamp)\n\(scope)\n\(previous)\n\(AWSChunkedDecoder.emptyHash)\n\(chunkHash)"
             try accept(toSign, signature)
         }
 
-        mutating func check(trailers: [(name: String, value: String)], signature: String) throws(SigV4Error) {
+        public mutating func check(trailers: [(name: String, value: String)], signature: String) throws(SigV4Error) {
             let canonical = trailers.map { "\($0.name):\($0.value)\n" }.joined()
             let toSign = "AWS4-HMAC-SHA256-TRAILER\n\(timestamp)\n\(scope)\n\(previous)\n\(SigV4.hexSHA256(canonical))"
             try accept(toSign, signature)
