@@ -84,14 +84,7 @@ struct STSService: Sendable {
             v.length(externalId, "externalId", 2, 1224)
             v.pattern(externalId, "externalId", Validation.externalId, "[\\w+=,.@:\\/-]*")
         }
-        if let serial = params["SerialNumber"] {
-            v.length(serial, "serialNumber", 9, 256)
-            v.pattern(serial, "serialNumber", Validation.serialNumber, "[\\w+=/:,.@-]*")
-        }
-        if let code = params["TokenCode"] {
-            v.length(code, "tokenCode", 6, 6)
-            v.pattern(code, "tokenCode", Validation.digits, "[\\d]*")
-        }
+        validateMFA(params, &v)
         if let source = params["SourceIdentity"] {
             v.length(source, "sourceIdentity", 2, 64)
             v.pattern(source, "sourceIdentity", Validation.sessionName, "[\\w+=,.@-]*")
@@ -260,11 +253,8 @@ struct STSService: Sendable {
         return .success(())
     }
 
-    // MARK: GetSessionToken
-
-    func getSessionToken(_ params: QueryParameters, caller: Caller, now: Date) -> Result<String, AWSServiceError> {
-        var v = Validation()
-        var duration = v.integer(params["DurationSeconds"], "durationSeconds", 900, 129600) ?? 43200
+    /// SerialNumber and TokenCode, as AssumeRole and GetSessionToken both check them.
+    func validateMFA(_ params: QueryParameters, _ v: inout Validation) {
         if let serial = params["SerialNumber"] {
             v.length(serial, "serialNumber", 9, 256)
             v.pattern(serial, "serialNumber", Validation.serialNumber, "[\\w+=/:,.@-]*")
@@ -273,6 +263,14 @@ struct STSService: Sendable {
             v.length(code, "tokenCode", 6, 6)
             v.pattern(code, "tokenCode", Validation.digits, "[\\d]*")
         }
+    }
+
+    // MARK: GetSessionToken
+
+    func getSessionToken(_ params: QueryParameters, caller: Caller, now: Date) -> Result<String, AWSServiceError> {
+        var v = Validation()
+        var duration = v.integer(params["DurationSeconds"], "durationSeconds", 900, 129600) ?? 43200
+        validateMFA(params, &v)
         if let error = v.error { return .failure(error) }
         let p = caller.principal
         guard let credential = caller.credential, !credential.isTemporary, p.kind == .user || p.kind == .root else {
