@@ -66,14 +66,16 @@ let package = Package(
         ),
         // Decisions per second of the IAM engine (swift run -c release IAMBench).
         .executableTarget(name: "IAMBench", dependencies: ["IAMPolicy"]),
+        // A raw HTTP/1.1 client for tests that send what HTTP libraries refuse to.
+        .target(name: "RawHTTP", path: "Tests/RawHTTP"),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),
         .testTarget(name: "WorldTests", dependencies: ["World"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "World", "ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "RawHTTP", "World", "ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["glueshim"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP"]),
         .testTarget(name: "GlueShimTestingTests", dependencies: ["GlueShimTesting", "AWSClient", "glueshim"]),
         // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
         .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "sts-iam-world.yaml"]),

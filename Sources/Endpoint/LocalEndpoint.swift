@@ -31,6 +31,18 @@ public struct EndpointConfiguration: Sendable {
     public var runsDirectory: URL? = nil
     /// Glue interactive sessions and their statements (with the launcher of their interpreters).
     public var glueSessions: GlueSessionRegistry = GlueSessionRegistry()
+    /// A connection that sends nothing for this long, while idle or in the middle of a request, is
+    /// closed (as S3 closes a socket not read from within its timeout). This is what ends clients
+    /// that open connections and trickle a request's head, or never finish it.
+    public var idleTimeout: Duration = EndpointConfiguration.defaultIdleTimeout
+
+    /// 60 seconds, or `GLUESHIM_IDLE_TIMEOUT_SECONDS`.
+    public static var defaultIdleTimeout: Duration {
+        if let text = ProcessInfo.processInfo.environment["GLUESHIM_IDLE_TIMEOUT_SECONDS"], let seconds = Double(text), seconds > 0 {
+            return .milliseconds(Int64(seconds * 1000))
+        }
+        return .seconds(60)
+    }
 
     public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
                 port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {
@@ -84,7 +96,9 @@ public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguratio
     let holder = Mutex<LocalEndpoint?>(nil)
     var logger = Logger(label: "glueshim.endpoint")
     logger.logLevel = .critical
-    let server = try HTTPServerBuilder.http1().buildServer(
+    let idle = configuration.idleTimeout.components
+    let idleTimeout = TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
+    let server = try HTTPServerBuilder.http1(configuration: .init(idleTimeout: idleTimeout)).buildServer(
         configuration: ServerConfiguration(address: .hostname("127.0.0.1", port: configuration.port), serverName: nil),
         eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
         logger: logger,

@@ -86,6 +86,24 @@ extension S3Service {
         return parts.count >= 3 ? String(parts[2]) : configuration.world.region
     }
 
+    /// A signed request for an existing bucket must be signed for the bucket's region, as S3 requires
+    /// (botocore reads `<Region>` and retries there). CreateBucket and GetBucketLocation may be sent from any region.
+    func wrongRegion(_ name: String, _ request: EndpointRequest, query: [String: String]) -> AWSServiceError? {
+        let signed = request.header("authorization") != nil || request.queryItems["X-Amz-Credential"] != nil
+        guard signed, query["location"] == nil, !(request.method == "PUT" && address(of: request).key == nil && query.isEmpty),
+              let bucket = lookupBucket(name) else { return nil }
+        let region = signedRegion(request)
+        guard region != bucket.region else { return nil }
+        let detail = "the region '\(region)' is wrong; expecting '\(bucket.region)'"
+        var error = request.header("authorization") != nil
+            ? AWSServiceError(code: "AuthorizationHeaderMalformed", status: 400, message: "The authorization header is malformed; " + detail,
+                              extraFields: [("Region", bucket.region)])
+            : AWSServiceError(code: "AuthorizationQueryParametersError", status: 400, message: "Error parsing the X-Amz-Credential parameter; " + detail,
+                              extraFields: [("Region", bucket.region)])
+        error.bareStatus = request.method == "HEAD"
+        return error
+    }
+
     // MARK: CreateBucket / DeleteBucket
 
     /// S3's general purpose bucket naming rules.

@@ -23,7 +23,8 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "CreateMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         guard key.utf8.count <= 1024 else { return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long")) }
-        var attributes = Self.attributes(from: request)
+        var attributes: ObjectAttributes
+        switch Self.attributes(from: request) { case .failure(let e): return .failure(e); case .success(let a): attributes = a }
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }

@@ -141,7 +141,10 @@ extension S3Service {
         if sourceBucket.name == name, record.key == key, directive == "COPY", request.header("x-amz-checksum-algorithm") == nil {
             return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
         }
-        var attributes = directive == "REPLACE" ? Self.attributes(from: request) : ObjectAttributes(of: record)
+        var attributes = ObjectAttributes(of: record)
+        if directive == "REPLACE" {
+            switch Self.attributes(from: request) { case .failure(let e): return .failure(e); case .success(let a): attributes = a }
+        }
         attributes.tags = record.tags
         if tagDirective == "REPLACE" {
             attributes.tags = nil

@@ -138,7 +138,8 @@ extension S3Service {
         }
         let payload: Payload
         switch decodePayload(request, caller: caller) { case .failure(let e): return .failure(e); case .success(let p): payload = p }
-        var attributes = Self.attributes(from: request)
+        var attributes: ObjectAttributes
+        switch Self.attributes(from: request) { case .failure(let e): return .failure(e); case .success(let a): attributes = a }
         attributes.checksums = payload.checksums
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
@@ -160,8 +161,9 @@ extension S3Service {
         }
     }
 
-    /// Content-Type, Content-Encoding (without aws-chunked), Cache-Control, Content-Disposition, Expires, x-amz-meta-*.
-    static func attributes(from request: EndpointRequest) -> ObjectAttributes {
+    /// Content-Type, Content-Encoding (without aws-chunked), Cache-Control, Content-Disposition, Expires, x-amz-meta-*;
+    /// MetadataTooLarge past S3's 2 KB of user-defined metadata (the UTF-8 bytes of every name and value).
+    static func attributes(from request: EndpointRequest) -> Result<ObjectAttributes, AWSServiceError> {
         var attributes = ObjectAttributes(contentType: request.header("content-type") ?? "binary/octet-stream")
         if let encoding = request.header("content-encoding") {
             let kept = encoding.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0 != "aws-chunked" && !$0.isEmpty }
@@ -174,7 +176,11 @@ extension S3Service {
             let lower = name.lowercased()
             if lower.hasPrefix("x-amz-meta-") { attributes.metadata[String(lower.dropFirst("x-amz-meta-".count))] = value }
         }
-        return attributes
+        let metadataSize = attributes.metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
+        guard metadataSize <= 2048 else {
+            return .failure(AWSServiceError(code: "MetadataTooLarge", status: 400, message: "Your metadata headers exceed the maximum allowed metadata size."))
+        }
+        return .success(attributes)
     }
 
     /// `x-amz-tagging: k1=v1&k2=v2`.

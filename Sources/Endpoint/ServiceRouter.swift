@@ -181,13 +181,14 @@ final class ServiceRouter: Sendable {
                 ? AWSServiceError(code: "InvalidAccessKeyId", status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
                 : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
         }
-        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) {
-            return .failure(AWSServiceError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed."))
-        }
         do {
             try SigV4Verifier.verify(signed, authorization: authorization, secretAccessKey: issued.credentials.secretAccessKey, now: now)
         } catch {
             return .failure(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message))
+        }
+        // The signature covers the declared hash; only then is the body held against it.
+        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) {
+            return .failure(AWSServiceError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed."))
         }
         if let token = issued.credentials.sessionToken {
             let presented = request.header("x-amz-security-token") ?? request.queryItems["X-Amz-Security-Token"]
