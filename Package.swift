@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "RawHTTP", "World", "ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP", "SigV4", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GlueShimTestingTests", dependencies: ["GlueShimTesting", "AWSClient", "glueshim"]),
         // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
         .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "sts-iam-world.yaml"]),

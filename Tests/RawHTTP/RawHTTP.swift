@@ -11,6 +11,7 @@ public final class RawConnection: @unchecked Sendable {
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Connects to 127.0.0.1:`port`; reads give up after `timeout` seconds.
