@@ -69,15 +69,17 @@ final class WorkerProcess: @unchecked Sendable {
         let pid = self.pid, outFD = stdoutFD, errFD = stderrFD
         let exited = TimeoutFlag()
         if let cap = maxProcesses {
-            // RLIMIT_NPROC does not bind root, so the host counts the group itself.
+            // RLIMIT_NPROC does not bind root, so the host counts the group and the PID namespace itself.
             let over = overProcessCap
             Thread.detachNewThread {
                 while !exited.isSet {
-                    let members = WorkerLimits.processesInGroup(pid)
+                    let members = WorkerLimits.processesOfWorker(pid)
                     if members.count > cap {
                         over.set()
                         stderr(Data("glueshim: the job had more than \(cap) processes at once (the worker's process limit, GLUESHIM_WORKER_MAX_PROCESSES); the worker and all its processes were killed\n".utf8))
                         kill(-pid, SIGKILL)
+                        // Those that left the group with setsid(): the namespace's own processes.
+                        for member in members where member != pid { kill(member, SIGKILL) }
                         return
                     }
                     usleep(members.count > cap / 2 ? 5_000 : 50_000)

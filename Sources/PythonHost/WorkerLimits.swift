@@ -11,7 +11,7 @@ import Glibc
 ///   (`GLUESHIM_WORKER_MEMORY_MB`); address space, not resident memory, because that is what
 ///   RLIMIT_AS bounds: glibc reserves 64 MiB per malloc arena and 8 MiB per thread stack.
 /// - file size: 16 GiB for any one file the job writes (`GLUESHIM_WORKER_MAX_FILE_MB`).
-/// - processes: 512 in the worker's process group (`GLUESHIM_WORKER_MAX_PROCESSES`).
+/// - processes: 512 in the worker's process group and PID namespace (`GLUESHIM_WORKER_MAX_PROCESSES`).
 /// A value of 0 in a variable turns that limit off.
 public struct WorkerLimits: Codable, Sendable, Hashable {
     /// RLIMIT_AS in bytes; nil = unlimited.
@@ -91,6 +91,28 @@ public struct WorkerLimits: Codable, Sendable, Hashable {
             if stat("/proc/\(entry)", &info) == 0, info.st_uid == uid { count += 1 }
         }
         return count
+    }
+
+    /// Every process of a worker: its process group, and every process in the PID namespace it made for
+    /// its children (a process that left the group with `setsid()` is still in the namespace).
+    public static func processesOfWorker(_ worker: pid_t) -> Set<pid_t> {
+        var members = Set(processesInGroup(worker))
+        let namespace = link("/proc/\(worker)/ns/pid_for_children")
+        // Before the worker has made its namespace, its children's namespace is the host's: count the group only.
+        guard let namespace, namespace != link("/proc/self/ns/pid"),
+              let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return members }
+        for entry in entries {
+            guard let pid = pid_t(entry), !members.contains(pid) else { continue }
+            if link("/proc/\(entry)/ns/pid") == namespace { members.insert(pid) }
+        }
+        return members
+    }
+
+    private static func link(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 128)
+        let n = readlink(path, &buffer, buffer.count - 1)
+        guard n > 0 else { return nil }
+        return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The processes now in process group `group`, from /proc (the 5th field of /proc/PID/stat).

@@ -186,6 +186,23 @@ import Glibc
         #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty, "processes of the run survived it")
     }
 
+    @Test func forksThatLeaveTheProcessGroupAreCountedToo() throws {
+        // Each child starts a session of its own (setsid), leaving the worker's process group:
+        // the host still counts them, through the worker's PID namespace.
+        let run = try Self.run("""
+        import os, time
+        for _ in range(8):
+            if os.fork() == 0:
+                os.setsid()
+        time.sleep(30)
+        """, environment: ["GLUESHIM_WORKER_MAX_PROCESSES": "32"])
+        #expect(run.status == 1)
+        #expect(run.seconds < 20, "the cap did not stop the setsid fork bomb; the run lasted \(run.seconds) s")
+        #expect(run.stderr.contains("more than 32 processes"))
+        #expect(Self.errorMessage(run) == "Command failed with exit code 137")
+        #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty, "processes of the run survived it")
+    }
+
     @Test func unboundedAllocationFailsTheRunNotTheHost() throws {
         let run = try Self.run("""
         hoard = []
