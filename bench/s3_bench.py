@@ -2,9 +2,10 @@
 """S3 transfer benchmark: boto3 against `glueshim serve`, moto's server and nginx.
 
 For each server: boto3 `upload_file` and `download_file` of one large file (1 GiB by default)
-with boto3's default transfer settings (8 MiB parts, 10 threads), and 2,000 sequential small
-GetObjects. nginx (static files on 127.0.0.1) serves the same file to the same boto3 client
-for the download comparison: the loopback limit. Each figure is the median of --runs runs.
+with boto3's default transfer settings (8 MiB parts, 10 threads), the same file as one PutObject
+(`upload_file` with multipart off), and 2,000 sequential small GetObjects. nginx on 127.0.0.1
+(static files, and WebDAV PUT for the single PutObject) takes the same client's requests: the
+loopback limit. It has no multipart API, so the multipart upload is compared with moto only. Each figure is the median of --runs runs.
 glueshim's peak RSS (VmHWM, reset between phases) is reported for the upload and the download.
 
     python3 bench/s3_bench.py --glueshim .build/release/glueshim [--size-mib 1024] [--runs 3]
@@ -120,7 +121,7 @@ class Nginx:
         port = free_port()
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
-            f.write(f"""worker_processes auto;
+            f.write(("user root;\n" if os.geteuid() == 0 else "") + f"""worker_processes auto;
 daemon off;
 pid {self.dir}/nginx.pid;
 error_log {self.dir}/logs/error.log;
@@ -138,7 +139,11 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {self.dir}/www;
-        location / {{ }}
+        client_max_body_size 0;
+        location / {{
+            dav_methods PUT;
+            create_full_put_path on;
+        }}
     }}
 }}
 """)
@@ -184,12 +189,13 @@ def main():
     with open(small, "wb") as f:
         f.write(os.urandom(1024))
     transfer = TransferConfig()  # boto3's defaults
+    single_put = TransferConfig(multipart_threshold=1 << 40)
     results = {}
     try:
         for name in args.servers.split(","):
             server = {"glueshim": lambda: Glueshim(args.glueshim, workdir), "moto": Moto,
                       "nginx": lambda: Nginx(workdir, source, small)}[name]()
-            r = {"upload_s": [], "download_s": [], "small_gets_s": []}
+            r = {"upload_s": [], "put_s": [], "download_s": [], "small_gets_s": []}
             try:
                 s3 = server.s3
                 if name != "nginx":
@@ -202,6 +208,8 @@ def main():
                         r["upload_s"].append(timed(lambda: s3.upload_file(source, BUCKET, KEY, Config=transfer)))
                         if name == "glueshim":
                             r.setdefault("upload_peak_rss_mib", []).append(server.peak_mib())
+                    # One PutObject of the whole file (no multipart): the upload nginx can take too (WebDAV PUT).
+                    r["put_s"].append(timed(lambda: s3.upload_file(source, BUCKET, "single.bin", Config=single_put)))
                     target = os.path.join(workdir, "download.bin")
                     if name == "glueshim":
                         server.reset_peak()
@@ -232,6 +240,8 @@ def main():
                 s[k] = statistics.median(v)
         if "upload_s" in s:
             s["upload_mib_s"] = mib / s["upload_s"]
+        if "put_s" in s:
+            s["put_mib_s"] = mib / s["put_s"]
         if "download_s" in s:
             s["download_mib_s"] = mib / s["download_s"]
         if "small_gets_s" in s:
@@ -250,6 +260,8 @@ def main():
             ratios[f"download_vs_{other}"] = o["download_s"] / g["download_s"]
         if "upload_s" in o:
             ratios[f"upload_vs_{other}"] = o["upload_s"] / g["upload_s"]
+        if "put_s" in o:
+            ratios[f"put_vs_{other}"] = o["put_s"] / g["put_s"]
         ratios[f"small_gets_vs_{other}"] = o["small_gets_s"] / g["small_gets_s"]
     summary["ratios"] = ratios
     print(json.dumps(summary, indent=2))

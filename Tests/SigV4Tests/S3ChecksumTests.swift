@@ -25,6 +25,33 @@ import Testing
         #expect(throws: algorithm.mismatchError()) { try algorithm.verify(Array("12345678".utf8), expectedBase64: expected) }
     }
 
+    /// The CRCs bit by bit, straight from their reflected polynomials: what the table-driven code must equal.
+    static func bitwiseCRC(_ data: [UInt8], poly: UInt64, width: Int) -> [UInt8] {
+        let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
+        var c = mask
+        for byte in data {
+            c ^= UInt64(byte)
+            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ poly : c >> 1 }
+        }
+        c ^= mask
+        return (0..<(width / 8)).map { UInt8(truncatingIfNeeded: c >> UInt64(width - 8 - 8 * $0)) }
+    }
+
+    @Test(arguments: [(S3Checksum.crc32, UInt64(0xEDB8_8320), 32), (.crc32c, 0x82F6_3B78, 32), (.crc64nvme, 0x9A6C_9329_AC4B_C9B5, 64)])
+    func tableDrivenCRCsEqualTheBitwiseDefinitionAtEveryLengthAndSplit(algorithm: S3Checksum, poly: UInt64, width: Int) {
+        var generator = SystemRandomNumberGenerator()
+        for length in Array(0...70) + [1000, 4099] {
+            let data = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Self.base64(Self.bitwiseCRC(data, poly: poly, width: width))
+            #expect(algorithm.base64(of: data) == expected, "length \(length)")
+            let split = length == 0 ? 0 : Int.random(in: 0...length, using: &generator)
+            var acc = S3Checksum.Accumulator(algorithm)
+            acc.update(data[..<split])
+            data[split...].withUnsafeBytes { acc.update($0) }
+            #expect(acc.finalizeBase64() == expected, "length \(length) split at \(split)")
+        }
+    }
+
     @Test func emptyInput() {
         #expect(S3Checksum.crc32.base64(of: [UInt8]()) == "AAAAAA==")
         #expect(S3Checksum.sha256.base64(of: [UInt8]()) == "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
