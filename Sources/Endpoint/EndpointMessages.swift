@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// A request as the endpoint sees it once the body is read.
 struct EndpointRequest: Sendable {
@@ -14,8 +15,7 @@ struct EndpointRequest: Sendable {
     var staged: StagedBody? = nil
 
     func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.first { SigV4.equalsIgnoringCase($0.name, name) }?.value
     }
 
     /// Query parameters, decoded; a parameter without '=' has an empty value.

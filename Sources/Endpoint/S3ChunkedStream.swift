@@ -99,13 +99,13 @@ struct ChunkedStreamDecoder {
     mutating func startChunk(_ headerBytes: [UInt8]) throws(SigV4Error) {
         let header = String(decoding: headerBytes, as: UTF8.self)
         let parts = header.split(separator: ";", omittingEmptySubsequences: false)
-        let sizeText = parts[0].trimmingCharacters(in: .whitespaces)
+        let sizeText = SigV4.trimOWS(parts[0])
         guard !sizeText.isEmpty, sizeText.count <= 16, let size = Int(sizeText, radix: 16), size >= 0 else { throw Self.malformedChunk() }
         chunkSignature = nil
         for ext in parts.dropFirst() {
             let kv = ext.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == "chunk-signature" {
-                chunkSignature = kv[1].trimmingCharacters(in: .whitespaces)
+            if kv.count == 2, SigV4.trimOWS(kv[0]) == "chunk-signature" {
+                chunkSignature = SigV4.trimOWS(kv[1])
             }
         }
         chunkSize = size
@@ -151,8 +151,8 @@ struct ChunkedStreamDecoder {
         guard hasTrailer else { return trailers }
         for text in trailerLines {
             guard let colon = text.firstIndex(of: ":") else { throw Self.malformedTrailer() }
-            let name = text[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = SigV4.trimOWS(text[..<colon]).lowercased()
+            let value = SigV4.trimOWS(text[text.index(after: colon)...])
             guard !name.isEmpty else { throw Self.malformedTrailer() }
             if name == "x-amz-trailer-signature" { trailerSignature = value } else { trailers.append((name, value)) }
         }

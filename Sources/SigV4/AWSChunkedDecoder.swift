@@ -81,13 +81,13 @@ public enum AWSChunkedDecoder {
             guard let lineEnd = findCRLF(body, from: pos) else { throw incomplete() }
             let header = String(decoding: body[pos..<lineEnd], as: UTF8.self)
             let parts = header.split(separator: ";", omittingEmptySubsequences: false)
-            let sizeText = parts[0].trimmingCharacters(in: .whitespaces)
+            let sizeText = SigV4.trimOWS(parts[0])
             guard !sizeText.isEmpty, sizeText.count <= 16, let size = Int(sizeText, radix: 16), size >= 0 else { throw malformedChunk() }
             var chunkSignature: String?
             for ext in parts.dropFirst() {
                 let kv = ext.split(separator: "=", maxSplits: 1)
-                if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == "chunk-signature" {
-                    chunkSignature = kv[1].trimmingCharacters(in: .whitespaces)
+                if kv.count == 2, SigV4.trimOWS(kv[0]) == "chunk-signature" {
+                    chunkSignature = SigV4.trimOWS(kv[1])
                 }
             }
             let dataStart = lineEnd + 2
@@ -127,8 +127,8 @@ public enum AWSChunkedDecoder {
                 pos = min(body.count, lineEnd + 2)
                 if line.isEmpty { break }
                 guard let colon = line.firstIndex(of: ":") else { throw malformedTrailer() }
-                let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-                let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                let name = SigV4.trimOWS(line[..<colon]).lowercased()
+                let value = SigV4.trimOWS(line[line.index(after: colon)...])
                 guard !name.isEmpty else { throw malformedTrailer() }
                 if name == "x-amz-trailer-signature" {
                     trailerSignature = value

@@ -89,6 +89,33 @@ public enum SigV4 {
         "\(algorithm)\n\(timestamp)\n\(scope)\n\(hexSHA256(canonicalRequest))"
     }
 
+    /// `text` without leading and trailing spaces and tabs (HTTP's optional whitespace); cheaper than
+    /// Foundation's `trimmingCharacters`, which request parsing calls many times per request.
+    public static func trimOWS(_ text: Substring) -> String {
+        let utf8 = text.utf8
+        var start = utf8.startIndex, end = utf8.endIndex
+        while start < end, utf8[start] == 0x20 || utf8[start] == 0x09 { start = utf8.index(after: start) }
+        while end > start {
+            let before = utf8.index(before: end)
+            guard utf8[before] == 0x20 || utf8[before] == 0x09 else { break }
+            end = before
+        }
+        return String(Substring(utf8[start..<end]))
+    }
+
+    public static func trimOWS(_ text: String) -> String { trimOWS(text[...]) }
+
+    /// ASCII case-insensitive equality, for header names (no lowercased copies).
+    public static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
+            let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+
     /// Compares two strings in time independent of where they differ.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         let x = Array(a.utf8), y = Array(b.utf8)

@@ -22,8 +22,7 @@ public struct SigV4Request: Sendable {
 
     /// The first value of header `name` (any case).
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.first { $0.name.lowercased() == lower }?.value
+        headers.first { SigV4.equalsIgnoringCase($0.name, name) }?.value
     }
 }
 

@@ -172,7 +172,7 @@ public enum SigV4Verifier {
     }
 
     static func parseHeader(_ header: String, request: SigV4Request, endpointService: String?) throws(SigV4Error) -> SigV4Authorization? {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = SigV4.trimOWS(header)
         let algorithm = String(trimmed.prefix { $0 != " " })
         guard algorithm == SigV4.algorithm else {
             if algorithm.hasPrefix("AWS") {
@@ -184,7 +184,7 @@ public enum SigV4Verifier {
         var fields: [String: String] = [:]
         var badComponent: String?
         for component in trimmed.dropFirst(algorithm.count).split(separator: ",") {
-            let item = component.trimmingCharacters(in: .whitespaces)
+            let item = SigV4.trimOWS(component)
             if item.isEmpty { continue }
             guard let eq = item.firstIndex(of: "=") else {
                 badComponent = badComponent ?? item
@@ -207,9 +207,9 @@ public enum SigV4Verifier {
 
         var requestDate: Date?
         if let amzDate = request.header("x-amz-date") {
-            requestDate = AmzDate.parse(amzDate.trimmingCharacters(in: .whitespaces))
+            requestDate = AmzDate.parse(SigV4.trimOWS(amzDate))
         } else if let httpDate = request.header("date") {
-            requestDate = AmzDate.parseHTTPDate(httpDate.trimmingCharacters(in: .whitespaces))
+            requestDate = AmzDate.parseHTTPDate(SigV4.trimOWS(httpDate))
         }
         return SigV4Authorization(
             accessKeyId: credential.accessKeyId, date: credential.date, region: credential.region, service: credential.service,

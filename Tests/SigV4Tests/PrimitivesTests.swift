@@ -100,3 +100,21 @@ import Testing
                 == "host:example.com\nmy-header1:value1,a b c\nx-missing:\n")
     }
 }
+
+@Suite struct TextHelperTests {
+    @Test func trimOWSRemovesSpacesAndTabsOnly() {
+        #expect(SigV4.trimOWS("  \tAWS4-HMAC-SHA256 Credential=x \t ") == "AWS4-HMAC-SHA256 Credential=x")
+        #expect(SigV4.trimOWS("") == "")
+        #expect(SigV4.trimOWS(" \t ") == "")
+        #expect(SigV4.trimOWS("\nx\n") == "\nx\n")
+        #expect(SigV4.trimOWS("a,b".split(separator: ",")[1]) == "b")
+        #expect(SigV4.trimOWS(" é ") == "é")
+    }
+
+    @Test func headerNamesCompareWithoutCase() {
+        #expect(SigV4.equalsIgnoringCase("X-Amz-Date", "x-amz-date"))
+        #expect(!SigV4.equalsIgnoringCase("x-amz-date", "x-amz-dat"))
+        #expect(!SigV4.equalsIgnoringCase("@", "`"))
+        #expect(!SigV4.equalsIgnoringCase("[", "{"))
+    }
+}
