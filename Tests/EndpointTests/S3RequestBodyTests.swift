@@ -5,7 +5,8 @@ import Testing
 
 /// Hostile S3 request bodies are errors, never a crash of the endpoint. The reader of S3 request
 /// documents (Delete, CompleteMultipartUpload, Tagging, CreateBucketConfiguration): what is not
-/// well-formed UTF-8 XML is MalformedXML.
+/// well-formed UTF-8 XML is MalformedXML. aws-chunked bodies of those requests: the declared
+/// decoded length is checked, not trusted.
 @Suite struct S3RequestBodyTests {
     /// An element name with a byte that is not UTF-8 (found by the endpoint fuzz target): libxml2
     /// recovers and hands the name on, and FoundationXML used to trap on it.
@@ -46,6 +47,24 @@ import Testing
             let response = await h.endpoint.router.route(request, endpoint: h.endpoint)
             #expect(response.status == 400)
             #expect(String(decoding: response.body, as: UTF8.self).contains("<Code>MalformedXML</Code>"))
+        }
+    }
+
+    /// DeleteObjects decodes an aws-chunked body in memory before authorizing; a huge declared
+    /// length used to be reserved up front (found by the chunked fuzz target).
+    @Test func anonymousChunkedBodyWithAHugeDeclaredLengthIsIncomplete() async throws {
+        try await Harness.with { h in
+            let xml = Data("<Delete><Object><Key>k</Key></Object></Delete>".utf8)
+            let body = Data("\(String(xml.count, radix: 16))\r\n".utf8) + xml + Data("\r\n0\r\n\r\n".utf8)
+            let request = EndpointRequest(
+                method: "POST", rawPath: "/\(dataBucket)", rawQuery: "delete",
+                headers: [("host", "127.0.0.1"), ("x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER"),
+                          ("content-encoding", "aws-chunked"), ("x-amz-decoded-content-length", "940422246676037669"),
+                          ("x-amz-checksum-crc32", S3Checksum.crc32.base64(of: xml))],
+                body: body, requestId: "TESTREQUEST00002")
+            let response = await h.endpoint.router.route(request, endpoint: h.endpoint)
+            #expect(response.status == 400)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("<Code>IncompleteBody</Code>"))
         }
     }
 }
