@@ -54,12 +54,42 @@ private struct NoEvents: EventSink {
     func record(_ event: CallEvent) {}
 }
 
+/// One finished run of job "nightly" with a few log events, for the CloudWatch Logs calls.
+private let runId = "jr_" + String(repeating: "0f", count: 32)
+private let runsFolder: URL = {
+    let runs = storeFolder.appendingPathComponent("runs")
+    let log = runs.appendingPathComponent(runId).appendingPathComponent("output.log")
+    do {
+        try FileManager.default.createDirectory(at: log.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data("starting\nERROR: boom\ndone\n".utf8).write(to: log)
+        var events = Data()
+        for (i, line) in ["starting", "ERROR: boom", "done"].enumerated() {
+            events += RunLogEvents.encode(line: Data(line.utf8), at: now.addingTimeInterval(Double(i)))
+        }
+        try events.write(to: RunLogEvents.eventsFile(for: log))
+    } catch { fatalError("cannot write the run's logs: \(error)") }
+    return runs
+}()
+
+private func jobsWithOneRun() -> GlueJobRegistry {
+    let registry = GlueJobRegistry()
+    let job = JobDefinition(Name: "nightly", Role: "glue-job-role", Command: .init(Name: "pythonshell", ScriptLocation: "s3://fuzz-bucket/job.py"))
+    _ = registry.create(StoredJob(definition: job, createdOn: now, account: "111111111111"))
+    let run = JobRunRecord(Id: runId, Attempt: 0, JobName: "nightly", StartedOn: now, LastModifiedOn: now, CompletedOn: now,
+                           JobRunState: "SUCCEEDED", Arguments: [:], Timeout: 10, MaxCapacity: 0.0625, GlueVersion: "3.0")
+    _ = registry.admit(run, limit: 1)
+    return registry
+}
+
 /// Signs and answers one request on a fresh endpoint over the shared world and store (credentials
-/// issued, jobs created and events of earlier inputs do not pile up).
+/// issued, jobs created and events of earlier inputs do not pile up). The job registry has one
+/// finished run, whose logs the CloudWatch Logs calls read.
 private func send(_ service: String, _ method: String, _ path: String, query: String = "",
                   headers extra: [(name: String, value: String)] = [], body: Data = Data()) -> EndpointResponse {
-    let configuration = EndpointConfiguration(world: world, store: store, credentials: CredentialStore(), events: NoEvents(),
+    var configuration = EndpointConfiguration(world: world, store: store, credentials: CredentialStore(), events: NoEvents(),
                                               clock: { now })
+    configuration.glueJobs = jobsWithOneRun()
+    configuration.runsDirectory = runsFolder
     let endpoint = LocalEndpoint(configuration: configuration, port: 0)
     var headers: [(name: String, value: String)] = [("host", "127.0.0.1:9000")]
     headers += extra.filter { !["host", "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"].contains($0.name.lowercased()) }
