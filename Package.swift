@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "glueshim", targets: ["glueshim"]),
         .library(name: "IAMPolicy", targets: ["IAMPolicy"]),
         .library(name: "SigV4", targets: ["SigV4"]),
+        // For the fuzz targets in Fuzz/, which drive the endpoint in-process on a world and a store.
+        .library(name: "Endpoint", targets: ["Endpoint"]),
+        .library(name: "World", targets: ["World"]),
+        .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "GlueShimTesting", targets: ["GlueShimTesting"]),
     ],
     dependencies: [

@@ -126,7 +126,8 @@ struct LogsService: Sendable {
         let limit = min(max((input["limit"] as? Int) ?? 10000, 1), 10000)
         let fromHead = (input["startFromHead"] as? Bool) ?? false
         var start: Int
-        if let token, token.count > 2, let n = Int(token.dropFirst(2)) {
+        // A token names a position: a negative one is not ours, and is read as no token.
+        if let token, token.count > 2, let n = Int(token.dropFirst(2)), n >= 0 {
             start = token.hasPrefix("b/") ? max(0, n - limit) : n
         } else {
             start = fromHead ? 0 : max(0, events.count - limit)

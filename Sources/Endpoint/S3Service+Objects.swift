@@ -305,7 +305,8 @@ extension S3Service {
         guard !spec.contains(","), let dash = spec.firstIndex(of: "-") else { return .none }
         let first = spec[..<dash], last = spec[spec.index(after: dash)...]
         if first.isEmpty {
-            guard let n = Int(last) else { return .none }
+            // A negative suffix length ("bytes=--2") is bad syntax, ignored like the rest.
+            guard let n = Int(last), n >= 0 else { return .none }
             if n == 0 || size == 0 { return .unsatisfiable }
             return .range(max(0, size - n)...(size - 1))
         }

@@ -15,7 +15,14 @@ final class XMLDoc {
     func child(_ name: String) -> XMLDoc? { children.first { $0.name == name } }
 
     /// The root element, or nil when the body is not well-formed XML.
+    ///
+    /// Bodies that are not UTF-8 are refused before the parser sees them: libxml2 hands names
+    /// with invalid UTF-8 on to FoundationXML when it recovers from an encoding error, and
+    /// FoundationXML then traps (a crash of the whole endpoint, reachable without credentials
+    /// through DeleteObjects). Documents with a DOCTYPE are refused too: S3's request documents
+    /// have none, and entity declarations are where XML expands beyond its size.
     static func parse(_ data: Data) -> XMLDoc? {
+        guard String(validating: data, as: UTF8.self) != nil, data.range(of: Data("<!DOCTYPE".utf8)) == nil else { return nil }
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder

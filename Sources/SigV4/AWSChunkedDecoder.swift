@@ -74,7 +74,9 @@ public enum AWSChunkedDecoder {
         }
 
         var out = [UInt8]()
-        out.reserveCapacity(decodedContentLength ?? body.count)
+        // The decoded data is never longer than the body: a declared length is the client's word,
+        // and reserving what it says (up to Int.max) would end the process.
+        out.reserveCapacity(max(0, min(decodedContentLength ?? body.count, body.count)))
         var pos = 0
         var shortChunkSeen = false
         while true {

@@ -34,7 +34,9 @@ public enum AmzDate {
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int) -> Date? {
-        guard (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
+        // Four-digit years only: an HTTP date's year is any integer the client wrote, and the day
+        // arithmetic below overflows (a trap) long before Int's range ends.
+        guard (0...9999).contains(y), (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
         else { return nil }
         let days = daysFromCivil(y, mo, d)
         guard components(ofDays: days) == (y, mo, d) else { return nil }  // rejects 31 Feb

@@ -161,4 +161,17 @@ import Testing
         #expect(AWSChunkedDecoder.isStreaming(AWSChunkedDecoder.unsignedPayloadTrailer))
         #expect(!AWSChunkedDecoder.isStreaming(SigV4.unsignedPayload))
     }
+
+    /// x-amz-decoded-content-length is the client's: a huge or negative one is a short body, not
+    /// an allocation of that size (found by the chunked fuzz target).
+    @Test(arguments: [Int.max, 940_422_246_676_037_669, 1 << 40, -1, Int.min])
+    func declaredLengthIsNotTrusted(declared: Int) {
+        let body = Array("5\r\nhello\r\n0\r\n\r\n".utf8)
+        #expect(throws: SigV4Error(code: "IncompleteBody", message: "The request body terminated unexpectedly", httpStatus: 400)) {
+            try AWSChunkedDecoder.decode(body, contentSHA256: AWSChunkedDecoder.unsignedPayloadTrailer, authorization: nil,
+                                         secretAccessKey: nil, decodedContentLength: declared)
+        }
+        #expect((try? AWSChunkedDecoder.decode(body, contentSHA256: AWSChunkedDecoder.unsignedPayloadTrailer, authorization: nil,
+                                                secretAccessKey: nil, decodedContentLength: 5))?.data == Array("hello".utf8))
+    }
 }

@@ -59,6 +59,28 @@ import Testing
         #expect(AmzDate.parseHTTPDate("yesterday") == nil)
     }
 
+    /// Years an HTTP date can carry but no day count fits: nil, not an overflow trap (found by the
+    /// SigV4 fuzz target through the Date header of a request with an Authorization header).
+    @Test(arguments: ["-0132222222222222222", "9223372036854775807", "-9223372036854775808", "10000", "-1", "99999999999"])
+    func httpDateYearOutOfRange(year: String) throws {
+        #expect(AmzDate.parseHTTPDate("Fri, 24 May \(year) 00:00:00 GMT") == nil)
+        let request = SigV4Request(
+            method: "POST", path: "/", query: "",
+            headers: [("Host", "sts.amazonaws.com"), ("Date", "Fri, 24 May \(year) 00:00:00 GMT"),
+                      ("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20130524/us-east-1/sts/aws4_request, SignedHeaders=date;host, Signature=00")],
+            payloadHash: SigV4.emptyPayloadHash)
+        let authorization = try #require(try SigV4Verifier.authorization(of: request))
+        #expect(authorization.requestDate == nil)
+        #expect(throws: SigV4Error.self) {
+            try SigV4Verifier.verify(request, authorization: authorization, secretAccessKey: "secret", now: Date())
+        }
+    }
+
+    @Test func httpDateFourDigitYearsAtTheEdges() {
+        #expect(AmzDate.parseHTTPDate("Fri, 31 Dec 9999 23:59:59 GMT") == Date(timeIntervalSince1970: 253_402_300_799))
+        #expect(AmzDate.parseHTTPDate("Sat, 01 Jan 0000 00:00:00 GMT") == Date(timeIntervalSince1970: -62_167_219_200))
+    }
+
     @Test(arguments: [
         ("", ""),
         ("b=2&a=1", "a=1&b=2"),
