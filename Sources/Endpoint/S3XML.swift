@@ -20,15 +20,31 @@ final class XMLDoc {
     /// with invalid UTF-8 on to FoundationXML when it recovers from an encoding error, and
     /// FoundationXML then traps (a crash of the whole endpoint, reachable without credentials
     /// through DeleteObjects). Documents with a DOCTYPE are refused too: S3's request documents
-    /// have none, and entity declarations are where XML expands beyond its size.
+    /// have none, and entity declarations are where XML expands beyond its size. So are
+    /// processing instructions other than the XML declaration: FoundationXML reads the data of
+    /// `<?name?>`, which libxml2 passes as NULL, and crashes.
     static func parse(_ data: Data) -> XMLDoc? {
-        guard String(validating: data, as: UTF8.self) != nil, data.range(of: Data("<!DOCTYPE".utf8)) == nil else { return nil }
+        guard String(validating: data, as: UTF8.self) != nil, data.range(of: Data("<!DOCTYPE".utf8)) == nil,
+              !hasProcessingInstruction(data) else { return nil }
         let parser = XMLParser(data: data)
         let builder = Builder()
         parser.delegate = builder
         parser.shouldProcessNamespaces = true
         guard parser.parse(), builder.failed == false else { return nil }
         return builder.root
+    }
+
+    /// Whether `<?` appears anywhere but in an XML declaration (`<?xml` and white space) at the
+    /// start, after an optional byte order mark.
+    static func hasProcessingInstruction(_ data: Data) -> Bool {
+        var start = data.startIndex
+        if data.starts(with: [0xEF, 0xBB, 0xBF]) { start += 3 }
+        let head = data[start...]
+        if head.starts(with: Data("<?xml".utf8)), head.count > 5, [0x20, 0x09, 0x0D, 0x0A].contains(head[start + 5]),
+           let end = head.range(of: Data("?>".utf8)) {
+            start = end.upperBound
+        }
+        return data[start...].range(of: Data("<?".utf8)) != nil
     }
 
     private final class Builder: NSObject, XMLParserDelegate {

@@ -27,6 +27,20 @@ import Testing
         #expect(XMLDoc.parse(Data(entities.utf8)) == nil)
     }
 
+    /// A processing instruction without data (found by the endpoint fuzz target, `<?s?>`):
+    /// libxml2 passes its data as NULL and FoundationXML read it (a segmentation fault).
+    @Test(arguments: ["<?s?>)", "<Delete><?pi?><Object><Key>k</Key></Object></Delete>", "<?xml-stylesheet?><Tagging/>",
+                      "<?xml version=\"1.0\"?><?s?><Tagging/>", "<?xml?><Tagging/>", "\u{FEFF}<?s?><Tagging/>"])
+    func processingInstructionsAreMalformed(body: String) {
+        #expect(XMLDoc.parse(Data(body.utf8)) == nil)
+    }
+
+    @Test func theXMLDeclarationIsNotAProcessingInstruction() {
+        #expect(XMLDoc.parse(Data("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Tagging/>".utf8))?.name == "Tagging")
+        #expect(XMLDoc.parse(Data("\u{FEFF}<?xml version='1.0'?><Tagging/>".utf8))?.name == "Tagging")
+        #expect(XMLDoc.parse(Data("<Tagging><TagSet/></Tagging>".utf8))?.name == "Tagging")
+    }
+
     @Test func wellFormedDocumentsStillParse() throws {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Tagging xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><TagSet><Tag><Key>caf\u{E9}</Key><Value>&lt;1&gt;</Value></Tag></TagSet></Tagging>"
         let doc = try #require(XMLDoc.parse(Data(body.utf8)))
