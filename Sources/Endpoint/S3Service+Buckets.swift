@@ -44,6 +44,12 @@ extension S3Service {
         return bucket
     }
 
+    /// A bucket's region: its runtime record's, else the world's; nil for no such bucket.
+    func bucketRegion(_ name: String) -> String? {
+        guard configuration.store.hasBucket(name) else { return nil }
+        return configuration.store.bucketInfo(name)?.region ?? configuration.world.bucket(named: name)?.region
+    }
+
     func bucket(_ name: String) -> Result<S3Bucket, AWSServiceError> {
         guard let bucket = lookupBucket(name) else { return .failure(Self.noSuchBucket(name)) }
         return .success(bucket)
@@ -88,18 +94,18 @@ extension S3Service {
 
     /// A signed request for an existing bucket must be signed for the bucket's region, as S3 requires
     /// (botocore reads `<Region>` and retries there). CreateBucket and GetBucketLocation may be sent from any region.
-    func wrongRegion(_ name: String, _ request: EndpointRequest, query: [String: String]) -> AWSServiceError? {
+    func wrongRegion(_ name: String, key: String?, _ request: EndpointRequest, query: [String: String]) -> AWSServiceError? {
         let signed = request.header("authorization") != nil || request.queryItems["X-Amz-Credential"] != nil
-        guard signed, query["location"] == nil, !(request.method == "PUT" && address(of: request).key == nil && query.isEmpty),
-              let bucket = lookupBucket(name) else { return nil }
+        guard signed, query["location"] == nil, !(request.method == "PUT" && key == nil && query.isEmpty),
+              let bucketRegion = bucketRegion(name) else { return nil }
         let region = signedRegion(request)
-        guard region != bucket.region else { return nil }
-        let detail = "the region '\(region)' is wrong; expecting '\(bucket.region)'"
+        guard region != bucketRegion else { return nil }
+        let detail = "the region '\(region)' is wrong; expecting '\(bucketRegion)'"
         var error = request.header("authorization") != nil
             ? AWSServiceError(code: "AuthorizationHeaderMalformed", status: 400, message: "The authorization header is malformed; " + detail,
-                              extraFields: [("Region", bucket.region)])
+                              extraFields: [("Region", bucketRegion)])
             : AWSServiceError(code: "AuthorizationQueryParametersError", status: 400, message: "Error parsing the X-Amz-Credential parameter; " + detail,
-                              extraFields: [("Region", bucket.region)])
+                              extraFields: [("Region", bucketRegion)])
         error.bareStatus = request.method == "HEAD"
         return error
     }

@@ -44,7 +44,7 @@ struct S3Service: Sendable {
         // Presigned requests carry their signature in the query: not part of the operation.
         let query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
         let result: Result<EndpointResponse, AWSServiceError>
-        if let name = address.bucket, let wrong = wrongRegion(name, request, query: query) {
+        if let name = address.bucket, let wrong = wrongRegion(name, key: address.key, request, query: query) {
             return wrong.response(.restXML, requestId: request.requestId)
         }
         switch (request.method, address.bucket, address.key) {
