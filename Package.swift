@@ -31,7 +31,9 @@ let package = Package(
         ),
         // Pure libraries: no I/O, time passed in.
         .target(name: "IAMPolicy"),
-        .target(name: "SigV4", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "SigV4", dependencies: ["CChecksum", .product(name: "Crypto", package: "swift-crypto")]),
+        // CRC32 through zlib and CRC32C with the processor's instruction, for S3's checksums.
+        .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
         // Accounts, principals, policies, buckets and credentials of a local world.
         .target(
             name: "World",

@@ -83,8 +83,9 @@ struct S3BodyStager {
         let contentSHA256 = header("x-amz-content-sha256") ?? ""
         let wantSHA256 = contentSHA256.count == 64 || header("x-amz-content-sha256") == nil
         let (url, fd) = try store.makeStagingFile()
-        var sink = StagingSink(fd: fd, algorithms: algorithms(), sha256: false)
+        var sink = StagingSink(fd: fd, algorithms: algorithms())
         var rawSHA = wantSHA256 ? SHA256() : nil
+        var md5 = BackgroundMD5()
         var decoder: ChunkedStreamDecoder?
         var failure: AWSServiceError?
         if AWSChunkedDecoder.isStreaming(contentSHA256) {
@@ -104,14 +105,22 @@ struct S3BodyStager {
                 buffer.withUnsafeReadableBytes { bytes in
                     rawSHA?.update(bufferPointer: bytes)
                     if decoder != nil {
-                        do { try decoder!.feed(bytes) { sink.write($0) } } catch { failure = Self.error(error) }
+                        do {
+                            try decoder!.feed(bytes) { piece in
+                                sink.write(piece)
+                                md5.add(piece, of: buffer, readable: bytes)
+                            }
+                        } catch { failure = Self.error(error) }
                     } else {
                         sink.write(bytes)
+                        md5.add(buffer)
                     }
                 }
                 if let e = sink.failure { failure = failure ?? Self.internalError(e) }
+                await md5.handOffIfFull()
             }
         } catch {
+            _ = await md5.finish()
             close(fd)
             unlink(url.path)
             throw error
@@ -130,7 +139,8 @@ struct S3BodyStager {
         }
         if failure == nil, fsync(fd) != 0 { failure = Self.internalError("fsync failed: errno \(errno)") }
         close(fd)
-        return StagedBody(url: url, size: sink.size, md5Hex: sink.md5Hex(), sha256Hex: rawSHA.map { $0.finalize().map { String(format: "%02x", $0) }.joined() },
+        let md5Hex = await md5.finish()
+        return StagedBody(url: url, size: sink.size, md5Hex: md5Hex, sha256Hex: rawSHA.map { $0.finalize().map { String(format: "%02x", $0) }.joined() },
                           checksums: sink.checksums(), trailers: trailers, error: failure)
     }
 
@@ -144,22 +154,20 @@ struct S3BodyStager {
     }
 }
 
-/// The decoded bytes' destination: the staging file, MD5 and the checksums.
+/// The decoded bytes' destination: the staging file and the checksums (MD5 is `BackgroundMD5`'s).
 struct StagingSink {
     let fd: Int32
-    var md5 = Insecure.MD5()
     var accumulators: [S3Checksum.Accumulator]
     var size = 0
     var failure: String?
 
-    init(fd: Int32, algorithms: [S3Checksum], sha256: Bool) {
+    init(fd: Int32, algorithms: [S3Checksum]) {
         self.fd = fd
         accumulators = algorithms.map { S3Checksum.Accumulator($0) }
     }
 
     mutating func write(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, bytes.count > 0 else { return }
-        md5.update(bufferPointer: bytes)
         for i in accumulators.indices { accumulators[i].update(bytes) }
         var offset = 0
         while offset < bytes.count {
@@ -174,9 +182,68 @@ struct StagingSink {
         size += bytes.count
     }
 
-    func md5Hex() -> String { md5.finalize().map { String(format: "%02x", $0) }.joined() }
-
     func checksums() -> [String: String] {
         Dictionary(uniqueKeysWithValues: accumulators.map { ($0.algorithm.rawValue, $0.finalizeBase64()) })
+    }
+}
+
+/// MD5 of an upload's decoded bytes (the ETag), computed on another task while the caller
+/// writes the bytes and computes the other hashes: MD5 cannot be split, and on its own it is
+/// a third of an upload's CPU time. Bytes are kept as slices of the received buffers (no
+/// copy) and handed off a batch at a time; at most one batch is being hashed while the next
+/// one is gathered, so memory stays bounded by two batches.
+struct BackgroundMD5 {
+    static let batchBytes = 1 << 20
+
+    /// The digest moves between tasks but is only ever used by one of them at a time: the
+    /// batch's task owns it until `running` is awaited.
+    private struct Handed: @unchecked Sendable { var md5: Insecure.MD5 }
+
+    private var state = Insecure.MD5()
+    private var running: Task<Handed, Never>?
+    private var batch: [ByteBuffer] = []
+    private var gathered = 0
+
+    /// The readable bytes of `buffer`, in order after everything added so far.
+    mutating func add(_ buffer: ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        batch.append(buffer)
+        gathered += buffer.readableBytes
+    }
+
+    /// `piece`, which lies inside `readable` (the readable bytes of `buffer`): kept as a slice of it.
+    mutating func add(_ piece: UnsafeRawBufferPointer, of buffer: ByteBuffer, readable: UnsafeRawBufferPointer) {
+        guard piece.count > 0 else { return }
+        if let p = piece.baseAddress, let r = readable.baseAddress, p >= r, p + piece.count <= r + readable.count,
+           let slice = buffer.getSlice(at: buffer.readerIndex + (p - r), length: piece.count) {
+            add(slice)
+        } else {
+            add(ByteBuffer(bytes: piece))
+        }
+    }
+
+    /// Starts hashing the gathered bytes once there is a batch of them (after the previous batch is done).
+    mutating func handOffIfFull() async {
+        guard gathered >= Self.batchBytes else { return }
+        if let running { state = await running.value.md5 }
+        let work = batch
+        let start = Handed(md5: state)
+        batch = []
+        gathered = 0
+        running = Task {
+            var handed = start
+            for buffer in work { buffer.withUnsafeReadableBytes { handed.md5.update(bufferPointer: $0) } }
+            return handed
+        }
+    }
+
+    /// The hex MD5 of every byte added.
+    mutating func finish() async -> String {
+        if let running { state = await running.value.md5 }
+        running = nil
+        for buffer in batch { buffer.withUnsafeReadableBytes { state.update(bufferPointer: $0) } }
+        batch = []
+        gathered = 0
+        return state.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }

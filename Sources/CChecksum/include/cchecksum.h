@@ -1,0 +1,18 @@
+#ifndef GLUESHIM_CCHECKSUM_H
+#define GLUESHIM_CCHECKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// CRC-32 (ISO-HDLC, the polynomial of S3's CRC32) of `length` bytes, continuing from the
+/// finished value `crc` (0 to start), through zlib.
+uint32_t glueshim_crc32(uint32_t crc, const void *bytes, size_t length);
+
+/// Whether glueshim_crc32c_hw can run here (x86-64 with SSE 4.2).
+int glueshim_crc32c_hw_available(void);
+
+/// CRC-32C (Castagnoli) with the processor's crc32 instruction, continuing from the running
+/// (not inverted) register value `state`. Only call when glueshim_crc32c_hw_available().
+uint32_t glueshim_crc32c_hw(uint32_t state, const void *bytes, size_t length);
+
+#endif
