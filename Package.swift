@@ -31,9 +31,10 @@ let package = Package(
         ),
         // Pure libraries: no I/O, time passed in.
         .target(name: "IAMPolicy"),
-        .target(name: "SigV4", dependencies: ["CChecksum", .product(name: "Crypto", package: "swift-crypto")]),
-        // CRC32 through zlib and CRC32C with the processor's instruction, for S3's checksums.
-        .target(name: "CChecksum", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "SigV4", dependencies: ["CNative", .product(name: "Crypto", package: "swift-crypto")]),
+        // C for what Swift cannot reach: CRC32 through zlib, CRC32C with the processor's
+        // instruction, early writeback of files being written (sync_file_range).
+        .target(name: "CNative", linkerSettings: [.linkedLibrary("z")]),
         // Accounts, principals, policies, buckets and credentials of a local world.
         .target(
             name: "World",
@@ -41,7 +42,7 @@ let package = Package(
             resources: [.copy("ManagedPolicies")]
         ),
         // S3 objects on disk, written atomically.
-        .target(name: "ObjectStore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ObjectStore", dependencies: ["CNative", .product(name: "Crypto", package: "swift-crypto")]),
         // Swift AWS client (SigV4-signed STS and S3 calls), for the local endpoint or real AWS.
         .target(name: "AWSClient", dependencies: ["SigV4"]),
         // The local AWS endpoint: routing, SigV4 check, authorization, STS and S3.

@@ -1,5 +1,6 @@
 import Foundation
 import SigV4
+import ObjectStore
 
 /// A request as the endpoint sees it once the body is read.
 struct EndpointRequest: Sendable {
@@ -50,17 +51,9 @@ struct EndpointResponse: Sendable {
     var file: FileBody? = nil
 }
 
-/// Bytes `offset..<offset+length` of an open file; the descriptor is closed when this goes away.
-final class FileBody: @unchecked Sendable {
-    let fd: Int32
+/// Bytes `offset..<offset+length` of an opened object.
+struct FileBody: Sendable {
+    let object: OpenObject
     let offset: Int
     let length: Int
-
-    init(fd: Int32, offset: Int, length: Int) {
-        self.fd = fd
-        self.offset = offset
-        self.length = length
-    }
-
-    deinit { close(fd) }
 }

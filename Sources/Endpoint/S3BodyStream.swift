@@ -84,8 +84,8 @@ struct S3BodyStager {
         let wantSHA256 = contentSHA256.count == 64 || header("x-amz-content-sha256") == nil
         let (url, fd) = try store.makeStagingFile()
         var sink = StagingSink(fd: fd, algorithms: algorithms())
-        var rawSHA = wantSHA256 ? SHA256() : nil
-        var md5 = BackgroundMD5()
+        var rawSHA = wantSHA256 ? BackgroundHash<SHA256>() : nil
+        var md5 = BackgroundHash<Insecure.MD5>()
         var decoder: ChunkedStreamDecoder?
         var failure: AWSServiceError?
         if AWSChunkedDecoder.isStreaming(contentSHA256) {
@@ -103,7 +103,7 @@ struct S3BodyStager {
                 }
                 guard failure == nil else { continue }
                 buffer.withUnsafeReadableBytes { bytes in
-                    rawSHA?.update(bufferPointer: bytes)
+                    rawSHA?.add(buffer)
                     if decoder != nil {
                         do {
                             try decoder!.feed(bytes) { piece in
@@ -118,9 +118,11 @@ struct S3BodyStager {
                 }
                 if let e = sink.failure { failure = failure ?? Self.internalError(e) }
                 await md5.handOffIfFull()
+                await rawSHA?.handOffIfFull()
             }
         } catch {
             _ = await md5.finish()
+            _ = await rawSHA?.finish()
             close(fd)
             unlink(url.path)
             throw error
@@ -140,7 +142,8 @@ struct S3BodyStager {
         if failure == nil, fsync(fd) != 0 { failure = Self.internalError("fsync failed: errno \(errno)") }
         close(fd)
         let md5Hex = await md5.finish()
-        return StagedBody(url: url, size: sink.size, md5Hex: md5Hex, sha256Hex: rawSHA.map { $0.finalize().map { String(format: "%02x", $0) }.joined() },
+        let sha256Hex = await rawSHA?.finish()
+        return StagedBody(url: url, size: sink.size, md5Hex: md5Hex, sha256Hex: sha256Hex,
                           checksums: sink.checksums(), trailers: trailers, error: failure)
     }
 
@@ -154,11 +157,16 @@ struct S3BodyStager {
     }
 }
 
-/// The decoded bytes' destination: the staging file and the checksums (MD5 is `BackgroundMD5`'s).
+/// The decoded bytes' destination: the staging file and the flexible checksums (MD5 and
+/// SHA-256 run on `BackgroundHash`es).
 struct StagingSink {
+    /// Written bytes are sent on to the disk every this many, while the upload goes on.
+    static let writebackBytes = 8 << 20
+
     let fd: Int32
     var accumulators: [S3Checksum.Accumulator]
     var size = 0
+    private var writtenBack = 0
     var failure: String?
 
     init(fd: Int32, algorithms: [S3Checksum]) {
@@ -180,6 +188,10 @@ struct StagingSink {
             offset += n
         }
         size += bytes.count
+        if size - writtenBack >= Self.writebackBytes {
+            ObjectStore.startWriteback(fd, offset: writtenBack, length: size - writtenBack)
+            writtenBack = size
+        }
     }
 
     func checksums() -> [String: String] {
@@ -187,19 +199,19 @@ struct StagingSink {
     }
 }
 
-/// MD5 of an upload's decoded bytes (the ETag), computed on another task while the caller
-/// writes the bytes and computes the other hashes: MD5 cannot be split, and on its own it is
-/// a third of an upload's CPU time. Bytes are kept as slices of the received buffers (no
-/// copy) and handed off a batch at a time; at most one batch is being hashed while the next
-/// one is gathered, so memory stays bounded by two batches.
-struct BackgroundMD5 {
-    static let batchBytes = 1 << 20
+/// A digest of an upload's bytes (MD5 for the ETag, SHA-256 of the signed payload), computed
+/// on another task while the caller writes the bytes and computes the rest: neither digest can
+/// be split, and MD5 alone is a third of an upload's CPU time. Bytes are kept as slices of the
+/// received buffers (no copy) and handed off a batch at a time; at most one batch is being
+/// hashed while the next one is gathered, so memory stays bounded by two batches.
+struct BackgroundHash<Digest: HashFunction> {
+    static var batchBytes: Int { 1 << 20 }
 
     /// The digest moves between tasks but is only ever used by one of them at a time: the
     /// batch's task owns it until `running` is awaited.
-    private struct Handed: @unchecked Sendable { var md5: Insecure.MD5 }
+    private struct Handed: @unchecked Sendable { var digest: Digest }
 
-    private var state = Insecure.MD5()
+    private var state = Digest()
     private var running: Task<Handed, Never>?
     private var batch: [ByteBuffer] = []
     private var gathered = 0
@@ -225,21 +237,21 @@ struct BackgroundMD5 {
     /// Starts hashing the gathered bytes once there is a batch of them (after the previous batch is done).
     mutating func handOffIfFull() async {
         guard gathered >= Self.batchBytes else { return }
-        if let running { state = await running.value.md5 }
+        if let running { state = await running.value.digest }
         let work = batch
-        let start = Handed(md5: state)
+        let start = Handed(digest: state)
         batch = []
         gathered = 0
         running = Task {
             var handed = start
-            for buffer in work { buffer.withUnsafeReadableBytes { handed.md5.update(bufferPointer: $0) } }
+            for buffer in work { buffer.withUnsafeReadableBytes { handed.digest.update(bufferPointer: $0) } }
             return handed
         }
     }
 
-    /// The hex MD5 of every byte added.
+    /// The hex digest of every byte added.
     mutating func finish() async -> String {
-        if let running { state = await running.value.md5 }
+        if let running { state = await running.value.digest }
         running = nil
         for buffer in batch { buffer.withUnsafeReadableBytes { state.update(bufferPointer: $0) } }
         batch = []

@@ -257,8 +257,8 @@ extension S3Service {
         }
         do {
             // The bytes are sent from the file in pieces; the open descriptor keeps them even if the key is overwritten meanwhile.
-            let fd = try configuration.store.openBlob(bucket: name, record: record)
-            let file = FileBody(fd: fd, offset: range?.lowerBound ?? 0, length: length)
+            let object = try configuration.store.openObject(bucket: name, record: record)
+            let file = FileBody(object: object, offset: range?.lowerBound ?? 0, length: length)
             return .success(EndpointResponse(status: status, headers: headers, body: Data(), file: file))
         } catch {
             return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))

@@ -116,12 +116,9 @@ final class ServiceRouter: Sendable {
             var buffer = allocator.buffer(capacity: want)
             var failed: Int32 = 0
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want) { raw -> Int in
-                while true {
-                    let n = pread(file.fd, raw.baseAddress!, want, off_t(offset))
-                    if n < 0 && errno == EINTR { continue }
-                    if n < 0 { failed = errno; return 0 }
-                    return n
-                }
+                let n = file.object.read(into: raw.baseAddress!, count: want, at: offset)
+                if n < 0 { failed = errno; return 0 }
+                return n
             }
             // The announced length cannot be honored: end the connection rather than send a short body.
             if count == 0 { throw FileBodyError(errno: failed) }

@@ -2,9 +2,9 @@ import Crypto
 import Foundation
 
 /// Multipart uploads: each upload is a folder `ROOT/BUCKET/uploads/<uploadId>/` with
-/// `upload.json`, one blob and one `part-N.json` per part. Completing concatenates the chosen
-/// parts into a new blob (streamed, synced) and commits it as any object; until then nothing
-/// of the upload is visible as an object.
+/// `upload.json`, one blob and one `part-N.json` per part. Completing links the chosen parts'
+/// files, in order, into a new folder in `blobs/` and commits it as an object kept in segments;
+/// until then nothing of the upload is visible as an object.
 extension ObjectStore {
     func uploadsFolder(_ bucket: String) -> URL { folder(bucket).appendingPathComponent("uploads") }
 
@@ -81,18 +81,57 @@ extension ObjectStore {
         return true
     }
 
-    /// Joins `parts` (already checked by the caller) into the object and ends the upload.
+    /// Makes `parts` (already checked by the caller) the object and ends the upload. The part
+    /// files, each synced when it was uploaded, are hard-linked in order into a new folder in
+    /// `blobs/`, so no byte is copied; the upload keeps its own links until the record is
+    /// committed, so a crash before that leaves the upload whole. Where links cannot be made,
+    /// the parts are joined into one file instead.
     public func completeUpload(bucket: String, upload: MultipartUpload, parts: [PartRecord], etag: String, checksums: [String: String], now: Date) throws(ObjectStoreError) -> ObjectRecord {
         guard let folder = uploadFolder(bucket, upload.uploadId) else { throw ObjectStoreError(description: "no upload \(upload.uploadId)") }
         let blobs = self.folder(bucket).appendingPathComponent("blobs")
+        let blob = UUID().uuidString.lowercased()
+        var attributes = upload.attributes.attributes
+        attributes.checksums = checksums
+        let record: ObjectRecord
+        if let linked = try linkParts(parts, from: folder, in: blobs) {
+            try Self.rename(linked, to: blobs.appendingPathComponent(blob))
+            record = try commit(bucket: bucket, key: upload.key, blob: blob, size: parts.reduce(0) { $0 + $1.size }, etag: etag,
+                                attributes: attributes, now: now, partsCount: parts.count, segments: parts.map(\.size))
+        } else {
+            let (joined, size) = try joinParts(parts, from: folder, in: blobs)
+            try Self.rename(joined, to: blobs.appendingPathComponent(blob))
+            record = try commit(bucket: bucket, key: upload.key, blob: blob, size: size, etag: etag, attributes: attributes, now: now, partsCount: parts.count)
+        }
+        abortUpload(bucket: bucket, uploadId: upload.uploadId)
+        return record
+    }
+
+    /// A new temporary folder in `blobs` with the part files hard-linked as `0`, `1`, ... and
+    /// synced; nil when the file system refuses hard links.
+    func linkParts(_ parts: [PartRecord], from folder: URL, in blobs: URL) throws(ObjectStoreError) -> URL? {
+        let temp = blobs.appendingPathComponent(".tmp-\(UUID().uuidString)")
+        guard mkdir(temp.path, 0o755) == 0 else { throw ObjectStoreError(description: "cannot create \(temp.path): errno \(errno)") }
+        for (index, part) in parts.enumerated() {
+            guard link(folder.appendingPathComponent(part.blob).path, temp.appendingPathComponent(String(index)).path) == 0 else {
+                let code = errno
+                try? FileManager.default.removeItem(at: temp)
+                if code == EPERM || code == EOPNOTSUPP || code == EXDEV || code == EMLINK { return nil }
+                throw ObjectStoreError(description: "cannot link part \(part.partNumber) of upload \(folder.lastPathComponent): errno \(code)")
+            }
+        }
+        Self.syncFolder(temp)
+        return temp
+    }
+
+    /// The parts copied one after the other into a new synced temporary file in `blobs`.
+    func joinParts(_ parts: [PartRecord], from folder: URL, in blobs: URL) throws(ObjectStoreError) -> (URL, Int) {
         let temp = blobs.appendingPathComponent(".tmp-\(UUID().uuidString)")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ObjectStoreError(description: "cannot create \(temp.path): errno \(errno)") }
         var size = 0
         do throws(ObjectStoreError) {
             for part in parts {
-                let n = try Self.appendFile(folder.appendingPathComponent(part.blob), to: fd)
-                size += n
+                size += try Self.appendFile(folder.appendingPathComponent(part.blob), to: fd)
             }
             guard fsync(fd) == 0 else { throw ObjectStoreError(description: "fsync failed: errno \(errno)") }
             close(fd)
@@ -101,13 +140,7 @@ extension ObjectStore {
             unlink(temp.path)
             throw error
         }
-        let blob = UUID().uuidString.lowercased()
-        try Self.rename(temp, to: blobs.appendingPathComponent(blob))
-        var attributes = upload.attributes.attributes
-        attributes.checksums = checksums
-        let record = try commit(bucket: bucket, key: upload.key, blob: blob, size: size, etag: etag, attributes: attributes, now: now, partsCount: parts.count)
-        abortUpload(bucket: bucket, uploadId: upload.uploadId)
-        return record
+        return (temp, size)
     }
 
     /// Copies a whole file onto `fd` (in the kernel with sendfile, else in 1 MiB pieces); returns the byte count.

@@ -1,3 +1,4 @@
+import CNative
 import Crypto
 import Foundation
 
@@ -19,6 +20,12 @@ extension ObjectStore {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw ObjectStoreError(description: "cannot create \(url.path): errno \(errno)") }
         return (url, fd)
+    }
+
+    /// Starts writing bytes `offset..<offset+length` of a file being staged to the device without
+    /// waiting, so the fsync that ends the upload has little left to do (best effort).
+    public static func startWriteback(_ fd: Int32, offset: Int, length: Int) {
+        _ = glueshim_start_writeback(fd, Int64(offset), Int64(length))
     }
 
     /// Removes what a crash left in the staging folder.
@@ -60,29 +67,42 @@ extension ObjectStore {
         return part
     }
 
-    /// Opens an object's bytes for reading. The descriptor keeps the bytes readable even if the
-    /// object is replaced or deleted meanwhile; the caller closes it.
-    public func openBlob(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> Int32 {
-        let fd = open(blobURL(bucket, record.blob).path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store") }
-        return fd
+    /// Opens an object's bytes for reading. The descriptors keep the bytes readable even if the
+    /// object is replaced or deleted meanwhile; they close when the result goes away.
+    public func openObject(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> OpenObject {
+        let url = blobURL(bucket, record.blob)
+        let missing = ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store")
+        guard let sizes = record.segments else {
+            let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { throw missing }
+            return OpenObject(descriptors: [fd], sizes: [record.size])
+        }
+        var fds: [Int32] = []
+        for index in sizes.indices {
+            let fd = open(url.appendingPathComponent(String(index)).path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                for fd in fds { close(fd) }
+                throw missing
+            }
+            fds.append(fd)
+        }
+        return OpenObject(descriptors: fds, sizes: sizes)
     }
 
     /// Copies `length` bytes from `offset` of an object to a new synced staging file, calling
     /// `observe` with every piece (for checksums); returns the staging file and the MD5 hex.
     public func stageCopy(bucket: String, record: ObjectRecord, range: ClosedRange<Int>?, observe: (UnsafeRawBufferPointer) -> Void) throws(ObjectStoreError) -> (url: URL, size: Int, md5: String) {
-        let input = try openBlob(bucket: bucket, record: record)
-        defer { close(input) }
+        let input = try openObject(bucket: bucket, record: record)
         let (url, fd) = try makeStagingFile()
         var md5 = Insecure.MD5()
-        var offset = off_t(range?.lowerBound ?? 0)
+        var offset = range?.lowerBound ?? 0
         var remaining = range?.count ?? record.size
         let capacity = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
         do throws(ObjectStoreError) {
             while remaining > 0 {
-                let n = pread(input, buffer, min(capacity, remaining), offset)
+                let n = input.read(into: buffer, count: min(capacity, remaining), at: offset)
                 if n < 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
                 if n == 0 { throw ObjectStoreError(description: "\(bucket)/\(record.key) is shorter than its record says") }
                 let piece = UnsafeRawBufferPointer(start: buffer, count: n)
@@ -94,7 +114,7 @@ extension ObjectStore {
                     if w <= 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot write \(url.path): errno \(errno)") }
                     written += w
                 }
-                offset += off_t(n)
+                offset += n
                 remaining -= n
             }
             guard fsync(fd) == 0 else { throw ObjectStoreError(description: "fsync failed: errno \(errno)") }
@@ -110,16 +130,60 @@ extension ObjectStore {
 
     /// Feeds an object's bytes, piece by piece, to `observe` (checksums of whole objects).
     public func scan(bucket: String, record: ObjectRecord, observe: (UnsafeRawBufferPointer) -> Void) throws(ObjectStoreError) {
-        let input = try openBlob(bucket: bucket, record: record)
-        defer { close(input) }
+        let input = try openObject(bucket: bucket, record: record)
         let capacity = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         defer { buffer.deallocate() }
-        while true {
-            let n = Foundation.read(input, buffer, capacity)
-            if n < 0 { if errno == EINTR { continue }; throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
-            if n == 0 { return }
+        var offset = 0
+        while offset < input.size {
+            let n = input.read(into: buffer, count: capacity, at: offset)
+            if n < 0 { throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
+            if n == 0 { throw ObjectStoreError(description: "\(bucket)/\(record.key) is shorter than its record says") }
             observe(UnsafeRawBufferPointer(start: buffer, count: n))
+            offset += n
+        }
+    }
+}
+
+/// An object's bytes opened for reading: one file, or the files of its segments in order. The
+/// descriptors are closed when this goes away.
+public final class OpenObject: @unchecked Sendable {
+    private let descriptors: [Int32]
+    /// Where each segment starts in the object.
+    private let starts: [Int]
+    public let size: Int
+
+    init(descriptors: [Int32], sizes: [Int]) {
+        self.descriptors = descriptors
+        var starts: [Int] = []
+        var total = 0
+        for size in sizes {
+            starts.append(total)
+            total += size
+        }
+        self.starts = starts
+        self.size = total
+    }
+
+    deinit { for fd in descriptors { close(fd) } }
+
+    /// Reads up to `count` bytes of the object from `offset` into `buffer`, stopping at the end
+    /// of a segment. Returns the byte count, 0 past the end (or when a file is shorter than its
+    /// record says), -1 with `errno` set on a read error.
+    public func read(into buffer: UnsafeMutableRawPointer, count: Int, at offset: Int) -> Int {
+        guard offset >= 0, offset < size, count > 0 else { return 0 }
+        // The last segment starting at or before `offset` (empty segments share their start with the next one).
+        var low = 0, high = starts.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if starts[mid] <= offset { low = mid } else { high = mid - 1 }
+        }
+        let end = low + 1 < starts.count ? starts[low + 1] : size
+        let want = min(count, end - offset)
+        while true {
+            let n = pread(descriptors[low], buffer, want, off_t(offset - starts[low]))
+            if n < 0 && errno == EINTR { continue }
+            return n
         }
     }
 }

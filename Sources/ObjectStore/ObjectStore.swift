@@ -18,12 +18,17 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     public var metadata: [String: String]
     /// Checksums by algorithm (`CRC32`, `SHA256`...), base64 as S3 returns them.
     public var checksums: [String: String]
-    /// The file in `blobs/` holding the bytes.
+    /// The file in `blobs/` holding the bytes; for an object with `segments`, the folder in
+    /// `blobs/` holding them as files `0`, `1`, ... in order.
     public var blob: String
     /// Object tags (`x-amz-tagging`, PutObjectTagging); nil when never set.
     public var tags: [String: String]?
     /// Parts of a multipart object, for `x-amz-mp-parts-count`.
     public var partsCount: Int?
+    /// The sizes of the files in the `blob` folder, in order, when the bytes are kept in
+    /// pieces (a completed multipart upload's parts, linked in place rather than copied);
+    /// nil when `blob` is one file.
+    public var segments: [Int]?
 }
 
 /// Everything a PutObject stores besides the body.
@@ -275,13 +280,14 @@ public final class ObjectStore: ObjectStoring {
     /// Makes a blob already in `blobs/` the object `key`: the record is written, synced and renamed
     /// into place; the previous version's blob is removed.
     @discardableResult
-    public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date, partsCount: Int? = nil) throws(ObjectStoreError) -> ObjectRecord {
+    public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date,
+                       partsCount: Int? = nil, segments: [Int]? = nil) throws(ObjectStoreError) -> ObjectRecord {
         let record = ObjectRecord(
             key: key, size: size, etag: etag, lastModified: now,
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
             expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
-            tags: attributes.tags, partsCount: partsCount)
+            tags: attributes.tags, partsCount: partsCount, segments: segments)
         let records = folder(bucket).appendingPathComponent("records")
         let encoded: Data
         do { encoded = try Self.encoder.encode(record) } catch {
@@ -340,19 +346,19 @@ public final class ObjectStore: ObjectStoring {
 
     /// Reads an object's bytes, or a byte range of them (`range` in bytes, inclusive bounds).
     public func read(bucket: String, record: ObjectRecord, range: ClosedRange<Int>? = nil) throws(ObjectStoreError) -> Data {
-        guard let handle = try? FileHandle(forReadingFrom: blobURL(bucket, record.blob)) else {
-            throw ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store")
+        let object = try openObject(bucket: bucket, record: record)
+        var offset = range?.lowerBound ?? 0
+        let end = range.map { min($0.upperBound + 1, record.size) } ?? record.size
+        var data = Data(count: max(0, end - offset))
+        var filled = 0
+        while offset < end {
+            let n = data.withUnsafeMutableBytes { object.read(into: $0.baseAddress! + filled, count: end - offset, at: offset) }
+            if n < 0 { throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): errno \(errno)") }
+            if n == 0 { throw ObjectStoreError(description: "\(bucket)/\(record.key) is shorter than its record says") }
+            offset += n
+            filled += n
         }
-        defer { try? handle.close() }
-        do {
-            if let range {
-                try handle.seek(toOffset: UInt64(range.lowerBound))
-                return try handle.read(upToCount: range.count) ?? Data()
-            }
-            return try handle.readToEnd() ?? Data()
-        } catch {
-            throw ObjectStoreError(description: "cannot read \(bucket)/\(record.key): \(error.localizedDescription)")
-        }
+        return data
     }
 
     static func recordName(_ key: String) -> String {

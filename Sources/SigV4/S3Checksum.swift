@@ -1,4 +1,4 @@
-import CChecksum
+import CNative
 import Crypto
 import Foundation
 

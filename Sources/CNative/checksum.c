@@ -1,4 +1,4 @@
-#include "cchecksum.h"
+#include "cnative.h"
 
 #include <string.h>
 #include <zlib.h>

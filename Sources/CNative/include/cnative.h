@@ -1,5 +1,5 @@
-#ifndef GLUESHIM_CCHECKSUM_H
-#define GLUESHIM_CCHECKSUM_H
+#ifndef GLUESHIM_CNATIVE_H
+#define GLUESHIM_CNATIVE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -14,5 +14,10 @@ int glueshim_crc32c_hw_available(void);
 /// CRC-32C (Castagnoli) with the processor's crc32 instruction, continuing from the running
 /// (not inverted) register value `state`. Only call when glueshim_crc32c_hw_available().
 uint32_t glueshim_crc32c_hw(uint32_t state, const void *bytes, size_t length);
+
+/// Starts writing `length` bytes of `fd` from `offset` to the device without waiting
+/// (sync_file_range with SYNC_FILE_RANGE_WRITE), so a later fsync has less left to do.
+/// Returns 0, or -1 with errno set (where the call does not exist, ENOSYS).
+int glueshim_start_writeback(int fd, int64_t offset, int64_t length);
 
 #endif

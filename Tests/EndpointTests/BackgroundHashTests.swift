@@ -5,8 +5,8 @@ import Testing
 
 @testable import Endpoint
 
-/// The ETag's MD5, computed a batch at a time on another task, equals the MD5 of the bytes in order.
-@Suite struct BackgroundMD5Tests {
+/// Digests computed a batch at a time on another task equal the digest of the bytes in order.
+@Suite struct BackgroundHashTests {
     static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
@@ -14,10 +14,10 @@ import Testing
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
     }
 
-    @Test(arguments: [0, 1, 1000, BackgroundMD5.batchBytes - 1, BackgroundMD5.batchBytes, 3 * BackgroundMD5.batchBytes + 12_345])
+    @Test(arguments: [0, 1, 1000, BackgroundHash<Insecure.MD5>.batchBytes - 1, BackgroundHash<Insecure.MD5>.batchBytes, 3 * BackgroundHash<Insecure.MD5>.batchBytes + 12_345])
     func wholeBuffersInOrder(total: Int) async {
         let data = Self.randomBytes(total)
-        var md5 = BackgroundMD5()
+        var md5 = BackgroundHash<Insecure.MD5>()
         var offset = 0
         var generator = SystemRandomNumberGenerator()
         while offset < total {
@@ -30,10 +30,20 @@ import Testing
         #expect(await md5.finish() == Self.hex(Insecure.MD5.hash(data: data)))
     }
 
+    @Test func sha256AcrossBatches() async {
+        let data = Self.randomBytes(2 * BackgroundHash<SHA256>.batchBytes + 99)
+        var sha = BackgroundHash<SHA256>()
+        for start in stride(from: 0, to: data.count, by: 65_536) {
+            sha.add(ByteBuffer(bytes: data[start..<min(start + 65_536, data.count)]))
+            await sha.handOffIfFull()
+        }
+        #expect(await sha.finish() == Self.hex(SHA256.hash(data: data)))
+    }
+
     /// aws-chunked bodies: only the chunk data inside each received buffer is object data.
     @Test func piecesInsideBuffersAndCopies() async {
-        let data = Self.randomBytes(2 * BackgroundMD5.batchBytes + 777)
-        var md5 = BackgroundMD5()
+        let data = Self.randomBytes(2 * BackgroundHash<Insecure.MD5>.batchBytes + 777)
+        var md5 = BackgroundHash<Insecure.MD5>()
         var expected = Insecure.MD5()
         var offset = 0
         var index = 0
