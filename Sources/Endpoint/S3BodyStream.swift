@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import NIOPosix
 import ObjectStore
 import SigV4
 import Synchronization
@@ -139,7 +140,11 @@ struct S3BodyStager {
                 }
             } catch { failure = Self.error(error) }
         }
-        if failure == nil, fsync(fd) != 0 { failure = Self.internalError("fsync failed: errno \(errno)") }
+        if failure == nil {
+            // Waiting on the disk happens on NIO's pool for blocking work, not on a cooperative thread.
+            let synced = (try? await NIOThreadPool.singleton.runIfActive { fsync(fd) == 0 ? 0 : errno }) ?? (fsync(fd) == 0 ? 0 : errno)
+            if synced != 0 { failure = Self.internalError("fsync failed: errno \(synced)") }
+        }
         close(fd)
         let md5Hex = await md5.finish()
         let sha256Hex = await rawSHA?.finish()

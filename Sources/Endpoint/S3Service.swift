@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOPosix
 import IAMPolicy
 import ObjectStore
 import World
@@ -68,17 +69,17 @@ struct S3Service: Sendable {
         case ("PUT", let bucket?, nil) where query.isEmpty: result = createBucket(bucket, request, caller: caller, now: now)
         case ("DELETE", let bucket?, nil) where query.isEmpty: result = deleteBucket(bucket, request, caller: caller, now: now)
         case ("POST", let bucket?, let key?) where query["uploads"] != nil: result = createMultipartUpload(bucket, key, request, caller: caller, now: now)
-        case ("POST", let bucket?, let key?) where query["uploadId"] != nil: result = completeMultipartUpload(bucket, key, request, caller: caller, now: now)
+        case ("POST", let bucket?, let key?) where query["uploadId"] != nil: result = await onBlockingPool { completeMultipartUpload(bucket, key, request, caller: caller, now: now) }
         case ("PUT", let bucket?, let key?) where query["uploadId"] != nil && query["partNumber"] != nil:
-            result = uploadPart(bucket, key, request, caller: caller, now: now)
+            result = await onBlockingPool { uploadPart(bucket, key, request, caller: caller, now: now) }
         case ("DELETE", let bucket?, let key?) where query["uploadId"] != nil: result = abortMultipartUpload(bucket, key, request, caller: caller, now: now)
         case ("GET", let bucket?, let key?) where query["uploadId"] != nil: result = listParts(bucket, key, request, caller: caller, now: now)
         case ("GET", let bucket?, let key?) where query["tagging"] != nil: result = getObjectTagging(bucket, key, request, caller: caller, now: now)
         case ("PUT", let bucket?, let key?) where query["tagging"] != nil: result = putObjectTagging(bucket, key, request, caller: caller, now: now)
         case ("DELETE", let bucket?, let key?) where query["tagging"] != nil: result = deleteObjectTagging(bucket, key, request, caller: caller, now: now)
         case ("PUT", let bucket?, let key?) where request.header("x-amz-copy-source") != nil:
-            result = copyObject(bucket, key, request, caller: caller, now: now)
-        case ("PUT", let bucket?, let key?): result = putObject(bucket, key, request, caller: caller, now: now)
+            result = await onBlockingPool { copyObject(bucket, key, request, caller: caller, now: now) }
+        case ("PUT", let bucket?, let key?): result = await onBlockingPool { putObject(bucket, key, request, caller: caller, now: now) }
         case ("GET", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: false)
         case ("HEAD", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: true)
         case ("DELETE", let bucket?, let key?) where query.isEmpty || query.keys.allSatisfy({ $0 == "versionId" }):
@@ -96,6 +97,13 @@ struct S3Service: Sendable {
             if request.method == "HEAD" { error.bareStatus = true }
             return error.response(.restXML, requestId: request.requestId)
         }
+    }
+
+    /// Runs an operation that waits on the disk (fsyncs, renames, copies of objects) on NIO's
+    /// pool for blocking work, so Swift's cooperative threads (as many as there are cores) stay
+    /// free to hash other uploads and answer other requests meanwhile.
+    func onBlockingPool(_ operation: @escaping @Sendable () -> Result<EndpointResponse, AWSServiceError>) async -> Result<EndpointResponse, AWSServiceError> {
+        do { return try await NIOThreadPool.singleton.runIfActive(operation) } catch { return operation() }
     }
 
     // MARK: Authorization
