@@ -257,7 +257,7 @@ extension S3Service {
         }
         do {
             // The bytes are sent from the file in pieces; the open descriptor keeps them even if the key is overwritten meanwhile.
-            let object = try configuration.store.openObject(bucket: name, record: record)
+            let object = try configuration.store.openObject(bucket: name, record: record, range: range)
             let file = FileBody(object: object, offset: range?.lowerBound ?? 0, length: length)
             return .success(EndpointResponse(status: status, headers: headers, body: Data(), file: file))
         } catch {

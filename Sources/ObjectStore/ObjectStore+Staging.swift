@@ -67,9 +67,11 @@ extension ObjectStore {
         return part
     }
 
-    /// Opens an object's bytes for reading. The descriptors keep the bytes readable even if the
-    /// object is replaced or deleted meanwhile; they close when the result goes away.
-    public func openObject(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> OpenObject {
+    /// Opens an object's bytes for reading: all of them, or those of `range` (inclusive bounds;
+    /// of an object kept in segments, only the segments it touches are opened). The descriptors
+    /// keep the bytes readable even if the object is replaced or deleted meanwhile; they close
+    /// when the result goes away.
+    public func openObject(bucket: String, record: ObjectRecord, range: ClosedRange<Int>? = nil) throws(ObjectStoreError) -> OpenObject {
         let url = blobURL(bucket, record.blob)
         let missing = ObjectStoreError(description: "the bytes of \(bucket)/\(record.key) are missing from the store")
         guard let sizes = record.segments else {
@@ -78,10 +80,16 @@ extension ObjectStore {
             return OpenObject(descriptors: [fd], sizes: [record.size])
         }
         var fds: [Int32] = []
-        for index in sizes.indices {
+        var start = 0
+        for (index, size) in sizes.enumerated() {
+            defer { start += size }
+            if let range, size == 0 || start > range.upperBound || start + size <= range.lowerBound {
+                fds.append(-1)
+                continue
+            }
             let fd = open(url.appendingPathComponent(String(index)).path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
-                for fd in fds { close(fd) }
+                for fd in fds where fd >= 0 { close(fd) }
                 throw missing
             }
             fds.append(fd)
@@ -92,7 +100,7 @@ extension ObjectStore {
     /// Copies `length` bytes from `offset` of an object to a new synced staging file, calling
     /// `observe` with every piece (for checksums); returns the staging file and the MD5 hex.
     public func stageCopy(bucket: String, record: ObjectRecord, range: ClosedRange<Int>?, observe: (UnsafeRawBufferPointer) -> Void) throws(ObjectStoreError) -> (url: URL, size: Int, md5: String) {
-        let input = try openObject(bucket: bucket, record: record)
+        let input = try openObject(bucket: bucket, record: record, range: range)
         let (url, fd) = try makeStagingFile()
         var md5 = Insecure.MD5()
         var offset = range?.lowerBound ?? 0
@@ -145,8 +153,9 @@ extension ObjectStore {
     }
 }
 
-/// An object's bytes opened for reading: one file, or the files of its segments in order. The
-/// descriptors are closed when this goes away.
+/// An object's bytes opened for reading: one file, or the files of its segments in order (-1
+/// for a segment not opened, outside the range asked for). The descriptors are closed when
+/// this goes away.
 public final class OpenObject: @unchecked Sendable {
     private let descriptors: [Int32]
     /// Where each segment starts in the object.
@@ -165,7 +174,7 @@ public final class OpenObject: @unchecked Sendable {
         self.size = total
     }
 
-    deinit { for fd in descriptors { close(fd) } }
+    deinit { for fd in descriptors where fd >= 0 { close(fd) } }
 
     /// Reads up to `count` bytes of the object from `offset` into `buffer`, stopping at the end
     /// of a segment. Returns the byte count, 0 past the end (or when a file is shorter than its
@@ -180,6 +189,10 @@ public final class OpenObject: @unchecked Sendable {
         }
         let end = low + 1 < starts.count ? starts[low + 1] : size
         let want = min(count, end - offset)
+        guard descriptors[low] >= 0 else {
+            errno = EBADF
+            return -1
+        }
         while true {
             let n = pread(descriptors[low], buffer, want, off_t(offset - starts[low]))
             if n < 0 && errno == EINTR { continue }

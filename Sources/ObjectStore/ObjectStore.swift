@@ -346,7 +346,7 @@ public final class ObjectStore: ObjectStoring {
 
     /// Reads an object's bytes, or a byte range of them (`range` in bytes, inclusive bounds).
     public func read(bucket: String, record: ObjectRecord, range: ClosedRange<Int>? = nil) throws(ObjectStoreError) -> Data {
-        let object = try openObject(bucket: bucket, record: record)
+        let object = try openObject(bucket: bucket, record: record, range: range)
         var offset = range?.lowerBound ?? 0
         let end = range.map { min($0.upperBound + 1, record.size) } ?? record.size
         var data = Data(count: max(0, end - offset))

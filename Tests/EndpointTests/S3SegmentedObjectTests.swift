@@ -49,6 +49,18 @@ import Testing
         var scanned = Data()
         try store.scan(bucket: "b", record: record) { scanned.append(contentsOf: $0) }
         #expect(scanned == whole)
+        // Opened for a range, only the segments it touches are opened.
+        let second = try store.openObject(bucket: "b", record: record, range: 5001...5100)
+        var buffer = [UInt8](repeating: 0, count: 100)
+        #expect(buffer.withUnsafeMutableBytes { second.read(into: $0.baseAddress!, count: 100, at: 5001) } == 100)
+        #expect(Data(buffer) == whole[5001...5100])
+        #expect(buffer.withUnsafeMutableBytes { second.read(into: $0.baseAddress!, count: 100, at: 0) } == -1)
+        // A copy (CopyObject, UploadPartCopy) of a range across the first boundary.
+        var observed = Data()
+        let copy = try store.stageCopy(bucket: "b", record: record, range: 4990...5010) { observed.append(contentsOf: $0) }
+        defer { unlink(copy.url.path) }
+        #expect(copy.size == 21 && observed == whole[4990...5010])
+        #expect(try Data(contentsOf: copy.url) == whole[4990...5010])
         // The folder holds the parts as 0, 1, 2; the upload (and its part left out) is gone.
         let folder = root.appendingPathComponent("b/blobs/\(record.blob)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["0", "1", "2"])
