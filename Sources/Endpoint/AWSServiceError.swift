@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// An error as an AWS service returns it: code, HTTP status and message, rendered in the
 /// wire format of the protocol that carries it.
@@ -118,7 +119,10 @@ enum XML {
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
+    /// An HTTP date in any of the three forms HTTP allows (RFC 1123, RFC 850, asctime), or ISO 8601.
     static func parseHTTPDate(_ s: String) -> Date? {
+        // The form clients send, without building formatters.
+        if let date = AmzDate.parseHTTPDate(s) { return date }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "GMT")
