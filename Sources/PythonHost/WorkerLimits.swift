@@ -94,16 +94,18 @@ public struct WorkerLimits: Codable, Sendable, Hashable {
     }
 
     /// Every process of a worker: its process group, and every process in the PID namespace it made for
-    /// its children (a process that left the group with `setsid()` is still in the namespace).
+    /// its children (a process that left the group with `setsid()` is still in the namespace). One pass
+    /// over /proc.
     public static func processesOfWorker(_ worker: pid_t) -> Set<pid_t> {
-        var members = Set(processesInGroup(worker))
-        let namespace = link("/proc/\(worker)/ns/pid_for_children")
         // Before the worker has made its namespace, its children's namespace is the host's: count the group only.
-        guard let namespace, namespace != link("/proc/self/ns/pid"),
-              let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return members }
+        let namespace = link("/proc/\(worker)/ns/pid_for_children").flatMap { $0 == link("/proc/self/ns/pid") ? nil : $0 }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var members = Set<pid_t>()
+        var buffer = [UInt8](repeating: 0, count: 1024)
         for entry in entries {
-            guard let pid = pid_t(entry), !members.contains(pid) else { continue }
-            if link("/proc/\(entry)/ns/pid") == namespace { members.insert(pid) }
+            guard let pid = pid_t(entry) else { continue }
+            if processGroup(entry, buffer: &buffer) == worker { members.insert(pid); continue }
+            if let namespace, link("/proc/\(entry)/ns/pid") == namespace { members.insert(pid) }
         }
         return members
     }
@@ -115,24 +117,27 @@ public struct WorkerLimits: Codable, Sendable, Hashable {
         return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// The processes now in process group `group`, from /proc (the 5th field of /proc/PID/stat).
+    /// The processes now in process group `group`, from /proc.
     public static func processesInGroup(_ group: pid_t) -> [pid_t] {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        var members: [pid_t] = []
         var buffer = [UInt8](repeating: 0, count: 1024)
-        for entry in entries {
-            guard let pid = pid_t(entry) else { continue }
-            let fd = open("/proc/\(entry)/stat", O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continue }
-            let n = read(fd, &buffer, buffer.count)
-            close(fd)
-            guard n > 0 else { continue }
-            // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
-            guard let end = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")) else { continue }
-            let fields = buffer[(end + 1)..<n].split(separator: UInt8(ascii: " "))
-            guard fields.count > 2, let pgrp = pid_t(String(decoding: fields[2], as: UTF8.self)) else { continue }
-            if pgrp == group { members.append(pid) }
+        return entries.compactMap { entry in
+            guard let pid = pid_t(entry), processGroup(entry, buffer: &buffer) == group else { return nil }
+            return pid
         }
-        return members
+    }
+
+    /// The process group of /proc/`entry` (the 5th field of its stat), nil when it is gone.
+    private static func processGroup(_ entry: String, buffer: inout [UInt8]) -> pid_t? {
+        let fd = open("/proc/\(entry)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        let n = read(fd, &buffer, buffer.count)
+        close(fd)
+        guard n > 0 else { return nil }
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so split after the last ')'.
+        guard let end = buffer[0..<n].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = buffer[(end + 1)..<n].split(separator: UInt8(ascii: " "))
+        guard fields.count > 2 else { return nil }
+        return pid_t(String(decoding: fields[2], as: UTF8.self))
     }
 }
