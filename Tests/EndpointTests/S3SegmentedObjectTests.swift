@@ -4,13 +4,6 @@ import Testing
 
 /// Completed multipart uploads kept as their part files, linked in order rather than copied.
 @Suite struct S3SegmentedObjectTests {
-    func freshStore() throws -> (ObjectStore, URL) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-store-\(UUID().uuidString)")
-        let store = try ObjectStore(root: root)
-        try store.createBucket("b")
-        return (store, root)
-    }
-
     static func randomData(_ count: Int) -> Data {
         var generator = SystemRandomNumberGenerator()
         return Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) })
@@ -32,7 +25,7 @@ import Testing
     }
 
     @Test func partsAreLinkedInOrderAndReadAcrossTheirBoundaries() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try S3StoreTests.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         let sizes = [5000, 7001, 3]
         let (record, whole, upload) = try completed(store, sizes: sizes)
@@ -74,7 +67,7 @@ import Testing
     }
 
     @Test func emptyPartsAndSinglePartsReadCorrectly() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try S3StoreTests.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         for sizes in [[0], [10], [10, 0], [0, 10], [3, 0, 4]] {
             let (record, whole, _) = try completed(store, sizes: sizes)
@@ -87,7 +80,7 @@ import Testing
     }
 
     @Test func replacingOrDeletingRemovesTheFolderButOpenReadersKeepTheBytes() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try S3StoreTests.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         let (record, whole, _) = try completed(store, sizes: [4096, 4096])
         let folder = root.appendingPathComponent("b/blobs/\(record.blob)")
@@ -111,7 +104,7 @@ import Testing
 
     /// A crash between linking and committing leaves a temporary folder: swept on open, the upload untouched.
     @Test func aCrashBeforeTheCommitLeavesTheUploadWhole() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try S3StoreTests.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         let upload = try store.createUpload(bucket: "b", key: "k", attributes: ObjectAttributes(), checksumAlgorithm: nil, initiator: "me", now: Date())
         let part = try store.putPart(bucket: "b", uploadId: upload.uploadId, partNumber: 1, body: Data("part one".utf8), checksums: [:], now: Date())

@@ -4,7 +4,8 @@ import Testing
 
 /// The object store on its own: crash leftovers, concurrent writers, opaque keys.
 @Suite struct S3StoreTests {
-    func freshStore() throws -> (ObjectStore, URL) {
+    /// An empty store with bucket `b`, in a new temporary folder.
+    static func freshStore() throws -> (ObjectStore, URL) {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-store-\(UUID().uuidString)")
         let store = try ObjectStore(root: root)
         try store.createBucket("b")
@@ -12,7 +13,7 @@ import Testing
     }
 
     @Test func concurrentWritersOfOneKeyLeaveOneWholeVersion() async throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try Self.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         await withTaskGroup(of: Void.self) { group in
             for writer in 0..<16 {
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func crashLeftoversAreSweptAndNeverVisible() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try Self.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         try store.put(bucket: "b", key: "kept", body: Data("kept".utf8), attributes: ObjectAttributes(), now: Date())
         // What a kill -9 can leave: a temporary blob, a blob no record names, a temporary record.
@@ -49,7 +50,7 @@ import Testing
 
     @Test(arguments: ["../../../etc/passwd", "/abs", "a//b/", "..", "\u{0}nul", String(repeating: "é", count: 512)])
     func keysNeverBecomePaths(_ key: String) throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try Self.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         try store.put(bucket: "b", key: key, body: Data(key.utf8), attributes: ObjectAttributes(), now: Date())
         let record = try #require(store.record(bucket: "b", key: key))
@@ -60,7 +61,7 @@ import Testing
     }
 
     @Test func bucketsWithObjectsAreNotDeletedAndRuntimeFactsPersist() throws {
-        let (store, root) = try freshStore()
+        let (store, root) = try Self.freshStore()
         defer { try? FileManager.default.removeItem(at: root) }
         try store.setBucketInfo(BucketInfo(name: "rt", account: "222222222222", region: "us-east-1", created: Date(), policy: "{}", tags: ["a": "b"]))
         try store.put(bucket: "rt", key: "k", body: Data(), attributes: ObjectAttributes(), now: Date())
