@@ -52,7 +52,13 @@ extension ObjectStore {
         let blob = "blob-" + UUID().uuidString.lowercased()
         try Self.rename(temp, to: folder.appendingPathComponent(blob))
         let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        let part = PartRecord(partNumber: partNumber, size: body.count, etag: "\"\(md5)\"", lastModified: now, checksums: checksums, blob: blob)
+        return try recordPart(in: folder, partNumber: partNumber, blob: blob, size: body.count, etag: "\"\(md5)\"", checksums: checksums, now: now)
+    }
+
+    /// Durably records `blob` (already in the upload's folder) as part `partNumber`, replacing
+    /// an earlier upload of the same part number and removing its file.
+    func recordPart(in folder: URL, partNumber: Int, blob: String, size: Int, etag: String, checksums: [String: String], now: Date) throws(ObjectStoreError) -> PartRecord {
+        let part = PartRecord(partNumber: partNumber, size: size, etag: etag, lastModified: now, checksums: checksums, blob: blob)
         let encoded: Data
         do { encoded = try Self.encoder.encode(part) } catch { throw ObjectStoreError(description: "cannot encode part: \(error)") }
         let partURL = folder.appendingPathComponent("part-\(partNumber).json")

@@ -57,14 +57,7 @@ extension ObjectStore {
         }
         let blob = "blob-" + UUID().uuidString.lowercased()
         try Self.rename(staged, to: folder.appendingPathComponent(blob))
-        let part = PartRecord(partNumber: partNumber, size: size, etag: etag, lastModified: now, checksums: checksums, blob: blob)
-        let encoded: Data
-        do { encoded = try Self.encoder.encode(part) } catch { throw ObjectStoreError(description: "cannot encode part: \(error)") }
-        let partURL = folder.appendingPathComponent("part-\(partNumber).json")
-        let old = FileManager.default.contents(atPath: partURL.path).flatMap { try? Self.decoder.decode(PartRecord.self, from: $0) }
-        try Self.writeDurably(encoded, to: partURL)
-        if let old, old.blob != blob { try? FileManager.default.removeItem(at: folder.appendingPathComponent(old.blob)) }
-        return part
+        return try recordPart(in: folder, partNumber: partNumber, blob: blob, size: size, etag: etag, checksums: checksums, now: now)
     }
 
     /// Opens an object's bytes for reading: all of them, or those of `range` (inclusive bounds;
