@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "IAMPolicy"),
         .target(name: "SigV4", dependencies: ["CNative", .product(name: "Crypto", package: "swift-crypto")]),
         // C for what Swift cannot reach: CRC32 through zlib, CRC32C with the processor's
-        // instruction, early writeback of files being written (sync_file_range).
+        // instruction, early writeback of files being written (sync_file_range), malloc tuning.
         .target(name: "CNative", linkerSettings: [.linkedLibrary("z")]),
         // Accounts, principals, policies, buckets and credentials of a local world.
         .target(
@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "GlueShimTesting", dependencies: ["GlueRuntime", "Endpoint", "World", "ObjectStore", "AWSClient", "SigV4"]),
         .executableTarget(
             name: "glueshim",
-            dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", "CNative", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Decisions per second of the IAM engine (swift run -c release IAMBench).
         .executableTarget(name: "IAMBench", dependencies: ["IAMPolicy"]),

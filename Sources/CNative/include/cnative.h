@@ -20,4 +20,9 @@ uint32_t glueshim_crc32c_hw(uint32_t state, const void *bytes, size_t length);
 /// Returns 0, or -1 with errno set (where the call does not exist, ENOSYS).
 int glueshim_start_writeback(int fd, int64_t offset, int64_t length);
 
+/// Keeps allocations up to 4 MiB in malloc's arenas and up to 64 MiB of freed memory in the
+/// process (glibc), instead of mapping, faulting in and unmapping fresh pages for every
+/// object buffer. No-op elsewhere.
+void glueshim_tune_malloc(void);
+
 #endif
