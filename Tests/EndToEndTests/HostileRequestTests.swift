@@ -49,6 +49,16 @@ import Testing
             try send("GET", "/\(HostileRequestTests.bucket)", query: "list-type=2")?.status == 200
         }
 
+        /// Opens a connection and sends the head of a signed, unsigned-payload PUT that declares
+        /// `length` bytes; the caller sends (or withholds) the body.
+        func openPut(_ path: String, length: Int, headers: [(String, String)] = [], timeout: TimeInterval) throws -> RawConnection {
+            var all = sign("PUT", path, headers: headers, payloadHash: SigV4.unsignedPayload)
+            all.append(("Content-Length", String(length)))
+            let connection = try RawConnection(port: port, timeout: timeout)
+            connection.send("PUT \(path) HTTP/1.1\r\n" + all.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+            return connection
+        }
+
         func createBucket() throws {
             let response = try send("PUT", "/\(HostileRequestTests.bucket)")
             guard response?.status == 200 else { throw RawConnection.Failure(description: "CreateBucket: \(response?.text ?? "no response")") }
@@ -142,10 +152,7 @@ import Testing
 
         // Declares 1 GiB, sends 1 MiB, then stops sending: no object, the connection ends.
         let path = "/\(Self.bucket)/declared-1gib.bin"
-        var headers = c.sign("PUT", path, payloadHash: SigV4.unsignedPayload)
-        headers.append(("Content-Length", String(1 << 30)))
-        let short = try RawConnection(port: c.port, timeout: 30)
-        short.send("PUT \(path) HTTP/1.1\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+        let short = try c.openPut(path, length: 1 << 30, timeout: 30)
         short.send([UInt8](repeating: 7, count: 1 << 20))
         short.shutdownWrite()
         let shortResponse = short.readResponse()
@@ -155,10 +162,7 @@ import Testing
         // 1 GiB really sent, with a Content-MD5 of other bytes: BadDigest, no object, memory stays flat.
         let bigPath = "/\(Self.bucket)/wrong-md5.bin"
         let piece = [UInt8](repeating: 0x5A, count: 1 << 20)
-        var bigHeaders = c.sign("PUT", bigPath, headers: [("Content-MD5", Self.md5(Array("other".utf8)))], payloadHash: SigV4.unsignedPayload)
-        bigHeaders.append(("Content-Length", String(1 << 30)))
-        let big = try RawConnection(port: c.port, timeout: 120)
-        big.send("PUT \(bigPath) HTTP/1.1\r\n" + bigHeaders.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+        let big = try c.openPut(bigPath, length: 1 << 30, headers: [("Content-MD5", Self.md5(Array("other".utf8)))], timeout: 120)
         var sent = 0
         while sent < 1 << 30, big.send(piece) { sent += piece.count }
         let bigResponse = big.readResponse()
@@ -168,10 +172,7 @@ import Testing
 
         // Declares 10 bytes and sends 1,000: the object is the 10 declared bytes; the rest is not a request.
         let overPath = "/\(Self.bucket)/over.bin"
-        var overHeaders = c.sign("PUT", overPath, payloadHash: SigV4.unsignedPayload)
-        overHeaders.append(("Content-Length", "10"))
-        let over = try RawConnection(port: c.port, timeout: 30)
-        over.send("PUT \(overPath) HTTP/1.1\r\n" + overHeaders.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+        let over = try c.openPut(overPath, length: 10, timeout: 30)
         over.send([UInt8](repeating: UInt8(ascii: "z"), count: 1000))
         #expect(over.readResponse()?.status == 200)
         let stray = over.readResponse()
@@ -268,10 +269,7 @@ import Testing
         let c = try Client()
         try c.createBucket()
         let path = "/\(Self.bucket)/interrupted.bin"
-        var headers = c.sign("PUT", path, payloadHash: SigV4.unsignedPayload)
-        headers.append(("Content-Length", String(1 << 20)))
-        let connection = try RawConnection(port: c.port, timeout: 10)
-        connection.send("PUT \(path) HTTP/1.1\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+        let connection = try c.openPut(path, length: 1 << 20, timeout: 10)
         connection.send([UInt8](repeating: 3, count: 1000))
         Thread.sleep(forTimeInterval: 0.3)
         c.serve.stop()
