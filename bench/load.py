@@ -22,6 +22,8 @@ import sys
 import tempfile
 import time
 
+from s3_bench import peak_rss_mib
+
 ROOT = "arn:aws:iam::111111111111:root"
 ASSETS = "aws-glue-assets-111111111111-us-east-1"
 BUCKET = "load-bucket"
@@ -83,14 +85,6 @@ def client_worker(index, env, requests, queue):
             errors.append(f"{name}: {e}")
         latencies.setdefault(name, []).append(time.perf_counter() - start)
     queue.put((index, latencies, errors))
-
-
-def peak_rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return None
 
 
 def main():

@@ -48,6 +48,15 @@ def wait_port(port, timeout=60):
     raise RuntimeError(f"nothing listens on {port}")
 
 
+def peak_rss_mib(pid):
+    """Peak resident memory (VmHWM) of process `pid` in MiB, None when it is not reported."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
 def client(endpoint, key_id, secret, token=None):
     return boto3.client(
         "s3", endpoint_url=endpoint, region_name="us-east-1",
@@ -81,11 +90,7 @@ class Glueshim:
             f.write("5")
 
     def peak_mib(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-        return None
+        return peak_rss_mib(self.proc.pid)
 
     def stop(self):
         self.proc.terminate()
