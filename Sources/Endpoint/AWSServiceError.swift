@@ -27,13 +27,19 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public func hash(into hasher: inout Hasher) { hasher.combine(code); hasher.combine(status); hasher.combine(message) }
 
     public static func accessDenied(_ message: String) -> Self { Self(code: "AccessDenied", status: 403, message: message) }
+
+    static func internalError(_ detail: String) -> Self {
+        Self(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(detail))")
+    }
 }
 
-/// The three wire formats of AWS errors.
-enum ErrorProtocol {
+/// The wire formats of AWS errors.
+enum ErrorProtocol: Sendable {
     case restXML      // S3: <Error><Code>...</Code></Error>
     case query        // STS, IAM: <ErrorResponse><Error><Type>...</Type><Code>...</Code></Error></ErrorResponse>
-    case json         // Glue: {"__type": ..., "message": ...}
+    case json         // JSON 1.1 (Glue, Logs): {"__type": ..., "message": ...}
+    case json10       // JSON 1.0 (DynamoDB, Step Functions): the same body, another content type
+    case restJSON     // REST-JSON (Lambda): the code in x-amzn-ErrorType, the message in the body
 }
 
 extension AWSServiceError {
@@ -54,10 +60,15 @@ extension AWSServiceError {
             body = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">\n  <Error>\n    <Type>\(type)</Type>\n    <Code>\(XML.escape(code))</Code>\n    <Message>\(XML.escape(message))</Message>\n  </Error>\n  <RequestId>\(requestId)</RequestId>\n</ErrorResponse>\n"
             headers.append(("Content-Type", "text/xml"))
             headers.append(("x-amzn-RequestId", requestId))
-        case .json:
+        case .json, .json10, .restJSON:
             let object: [String: String] = ["__type": code, "message": message, "Message": message]
             body = String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self)
-            headers.append(("Content-Type", "application/x-amz-json-1.1"))
+            let contentType = switch proto {
+            case .json10: "application/x-amz-json-1.0"
+            case .restJSON: "application/json"
+            default: "application/x-amz-json-1.1"
+            }
+            headers.append(("Content-Type", contentType))
             headers.append(("x-amzn-RequestId", requestId))
             headers.append(("x-amzn-ErrorType", code))
         }

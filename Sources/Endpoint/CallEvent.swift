@@ -1,5 +1,7 @@
 import Foundation
+import IAMPolicy
 import Synchronization
+import World
 
 /// One AWS call the endpoint answered, for `events.jsonl` and run summaries.
 public struct CallEvent: Codable, Sendable, Hashable {
@@ -19,9 +21,13 @@ public struct CallEvent: Codable, Sendable, Hashable {
     public var errorCode: String?
     /// For a denial, the engine's evaluation step by step (which policies, which statements).
     public var explanation: [String]?
+    /// The facts of the request the decision was made on, so `simulate --replay` can decide it again.
+    public var request: RecordedRequest?
 
-    public init(time: Date, service: String, operation: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil, explanation: [String]? = nil) {
+    public init(time: Date, service: String, operation: String, action: String, principal: String, resource: String, decision: String, reason: String, status: Int, errorCode: String? = nil, explanation: [String]? = nil,
+                request: RecordedRequest? = nil) {
         self.explanation = explanation
+        self.request = request
         self.time = time
         self.service = service
         self.operation = operation
@@ -32,6 +38,48 @@ public struct CallEvent: Codable, Sendable, Hashable {
         self.reason = reason
         self.status = status
         self.errorCode = errorCode
+    }
+}
+
+/// What a decision depended on beyond the world: the request's own condition keys and
+/// transport, and the caller's session (its policies, tags, MFA and issue time).
+public struct RecordedRequest: Codable, Sendable, Hashable {
+    public var transport: Transport
+    public var sourceIp: String
+    /// Condition keys the service derived from the request.
+    public var context: [String: [String]]
+    /// The resource's owner when the service, not the world, holds the resource (S3's buckets).
+    public var resourceAccount: String?
+    public var session: RecordedSession?
+
+    public struct RecordedSession: Codable, Sendable, Hashable {
+        public var policies: [RecordedPolicy]
+        public var tags: [String: String]
+        public var sourceIdentity: String?
+        public var mfaAuthenticatedAt: Date?
+        public var issuedAt: Date?
+        public var temporary: Bool
+        public var servicePrincipal: Bool
+    }
+
+    public struct RecordedPolicy: Codable, Sendable, Hashable {
+        public var name: String
+        public var arn: String?
+        public var document: String
+    }
+
+    public init(_ access: AccessRequest) {
+        transport = access.transport
+        sourceIp = access.caller.sourceIP
+        context = access.requestContext
+        resourceAccount = access.target?.account
+        if let credential = access.caller.credential {
+            session = RecordedSession(
+                policies: credential.sessionPolicies.map { RecordedPolicy(name: $0.name, arn: $0.arn, document: PolicyRenderer.json($0.policy)) },
+                tags: credential.principal.sessionTags, sourceIdentity: credential.sourceIdentity,
+                mfaAuthenticatedAt: credential.mfaAuthenticatedAt, issuedAt: credential.issuedAt,
+                temporary: credential.isTemporary, servicePrincipal: credential.origin == .servicePrincipal)
+        }
     }
 }
 

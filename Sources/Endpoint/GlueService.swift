@@ -5,7 +5,7 @@ import World
 /// Glue on the JSON 1.1 protocol (`X-Amz-Target: AWSGlue.<Operation>`): jobs and job runs.
 struct GlueService: Sendable {
     let configuration: EndpointConfiguration
-    let authorizer: Authorizer
+    let access: AccessControl
     var registry: GlueJobRegistry { configuration.glueJobs }
 
     /// One call: its input, who makes it, and when.
@@ -73,41 +73,17 @@ struct GlueService: Sendable {
 
     /// Authorizes `glue:<operation>` on a resource and records the call.
     func authorize(_ call: Call, resource: String, context: [String: [String]] = [:]) -> AWSServiceError? {
-        let action = "glue:\(call.operation)"
-        let outcome = authorizer.authorize(call.caller, action: action, resource: resource, resourceAccount: call.account,
-                                           resourcePolicy: nil, context: context, now: call.now)
-        var error: AWSServiceError?
-        if !outcome.allowed {
-            error = Self.error("AccessDeniedException", "User: \(call.caller.principal.arn) is not authorized to perform: \(action) on resource: \(resource) \(outcome.decision.reason(action: action) ?? "")"
-                .trimmingCharacters(in: .whitespaces))
-        }
-        configuration.events.record(CallEvent(time: call.now, service: "glue", operation: call.operation, action: action,
-                                              principal: call.caller.principal.arn, resource: resource,
-                                              decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
-                                              status: error?.status ?? 200, errorCode: error?.code,
-                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
-        return error
+        let access = AccessRequest(caller: call.caller, action: "glue:\(call.operation)", resource: resource, requestContext: context)
+        return self.access.check(access, service: "glue", operation: call.operation, shape: .json, now: call.now).error
     }
 
     /// CreateJob and UpdateJob pass the job's role to Glue: `iam:PassRole` with `iam:PassedToService`.
     func authorizePassRole(_ call: Call, role: String) -> AWSServiceError? {
         let roleArn = role.hasPrefix("arn:") ? role : "arn:aws:iam::\(call.account):role/\(role)"
-        let resolved = configuration.world.role(nameOrArn: role, defaultAccount: call.account)
-        let resource = resolved?.arn ?? roleArn
-        let outcome = authorizer.authorize(call.caller, action: "iam:PassRole", resource: resource,
-                                           resourceAccount: resolved?.account ?? IAMArn(roleArn)?.account,
-                                           resourcePolicy: nil, context: ["iam:PassedToService": ["glue.amazonaws.com"]], now: call.now)
-        var error: AWSServiceError?
-        if !outcome.allowed {
-            error = Self.error("AccessDeniedException", "User: \(call.caller.principal.arn) is not authorized to perform: iam:PassRole on resource: \(resource) \(outcome.decision.reason(action: "iam:PassRole") ?? "")"
-                .trimmingCharacters(in: .whitespaces))
-        }
-        configuration.events.record(CallEvent(time: call.now, service: "iam", operation: "PassRole", action: "iam:PassRole",
-                                              principal: call.caller.principal.arn, resource: resource,
-                                              decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
-                                              status: error?.status ?? 200, errorCode: error?.code,
-                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
-        return error
+        let resource = configuration.world.role(nameOrArn: role, defaultAccount: call.account)?.arn ?? roleArn
+        let access = AccessRequest(caller: call.caller, action: "iam:PassRole", resource: resource,
+                                   requestContext: ["iam:PassedToService": ["glue.amazonaws.com"]])
+        return self.access.check(access, service: "iam", operation: "PassRole", shape: .json, now: call.now).error
     }
 
     func string(_ call: Call, _ key: String) -> Result<String, AWSServiceError> {

@@ -6,7 +6,7 @@ import World
 /// Every call acts on the caller's own account and is itself authorized (iam:GetRole ...).
 struct IAMService: Sendable {
     let configuration: EndpointConfiguration
-    let authorizer: Authorizer
+    let access: AccessControl
     static let namespace = "https://iam.amazonaws.com/doc/2010-05-08/"
     var world: World { configuration.world }
 
@@ -18,7 +18,7 @@ struct IAMService: Sendable {
         if let credential = caller.credential, credential.origin == .getSessionToken, credential.mfaAuthenticatedAt == nil {
             result = .failure(AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid"))
         } else if caller.principal.account == nil || world.accounts[caller.principal.account ?? ""] == nil {
-            result = .failure(AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: iam:\(action)"))
+            result = .failure(AccessControl.refusal(caller, action: "iam:\(action)", resource: nil))
         } else {
             let call = IAMCall(service: self, caller: caller, params: params, now: now, account: caller.principal.account ?? "")
             result = call.run(action)
@@ -70,15 +70,9 @@ struct IAMCall {
     /// Authorizes the call itself; `display` is how IAM names the resource in its denial
     /// ("role NAME", "user NAME", "policy ARN").
     func authorize(_ action: String, resource: String, display: String? = nil, context: [String: [String]] = [:]) -> AWSServiceError? {
-        let outcome = service.authorizer.authorize(caller, action: action, resource: resource, resourceAccount: account,
-                                                   resourcePolicy: nil, context: context, now: now)
-        let error: AWSServiceError? = outcome.allowed ? nil : AWSServiceError.accessDenied(
-            "User: \(caller.principal.arn) is not authorized to perform: \(action) on resource: \(display ?? resource) \(outcome.reason)")
-        service.configuration.events.record(CallEvent(time: now, service: "iam", operation: String(action.dropFirst(4)), action: action,
-                                                      principal: caller.principal.arn, resource: resource,
-                                                      decision: outcome.allowed ? "allow" : "deny", reason: outcome.reason,
-                                                      status: error?.status ?? 200, errorCode: error?.code))
-        return error
+        let access = AccessRequest(caller: caller, action: action, resource: resource, requestContext: context)
+        return service.access.check(access, service: "iam", operation: String(action.dropFirst(4)), shape: .query,
+                                    shownResource: .some(display ?? resource), now: now).error
     }
 
     func name(_ member: String, _ param: String, max: Int = 64) -> Result<String, AWSServiceError> {

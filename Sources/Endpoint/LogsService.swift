@@ -1,12 +1,13 @@
 import Foundation
 import IAMPolicy
+import World
 
 /// CloudWatch Logs (JSON 1.1, `X-Amz-Target: Logs_20140328.<Operation>`), read side, over the
 /// logs of Glue job runs: log groups `/aws-glue/python-jobs/output` and `/aws-glue/python-jobs/error`,
 /// one log stream per run id, as Glue writes Python shell logs.
 struct LogsService: Sendable {
     let configuration: EndpointConfiguration
-    let authorizer: Authorizer
+    let access: AccessControl
     static let groups = ["/aws-glue/python-jobs/output": "output.log", "/aws-glue/python-jobs/error": "error.log"]
 
     func handle(_ request: EndpointRequest, caller: Caller, now: Date) -> EndpointResponse {
@@ -34,18 +35,8 @@ struct LogsService: Sendable {
     func groupArn(_ group: String, account: String) -> String { "arn:aws:logs:\(configuration.world.region):\(account):log-group:\(group)" }
 
     func authorize(_ caller: Caller, _ action: String, resource: String, now: Date) -> AWSServiceError? {
-        let outcome = authorizer.authorize(caller, action: action, resource: resource, resourceAccount: caller.principal.account,
-                                           resourcePolicy: nil, now: now)
-        var error: AWSServiceError?
-        if !outcome.allowed {
-            error = AWSServiceError(code: "AccessDeniedException", status: 400,
-                                    message: "User: \(caller.principal.arn) is not authorized to perform: \(action) on resource: \(resource) \(outcome.decision.reason(action: action) ?? "")".trimmingCharacters(in: .whitespaces))
-        }
-        configuration.events.record(CallEvent(time: now, service: "logs", operation: String(action.dropFirst(5)), action: action,
-                                              principal: caller.principal.arn, resource: resource, decision: outcome.allowed ? "allow" : "deny",
-                                              reason: outcome.reason, status: error?.status ?? 200, errorCode: error?.code,
-                                              explanation: outcome.allowed ? nil : outcome.decision.explanation))
-        return error
+        access.check(AccessRequest(caller: caller, action: action, resource: resource), service: "logs",
+                     operation: String(action.dropFirst(5)), shape: .json, now: now).error
     }
 
     /// The runs of the caller's account, oldest first, with their log files.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import World
 import ObjectStore
 import SigV4
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import World
 import SigV4
 
 /// An upload's bytes once decoded and checked, with the checksums to keep.

@@ -8,7 +8,7 @@ import World
 /// S3 on the REST-XML protocol, path-style and virtual-hosted addressing.
 struct S3Service: Sendable {
     let configuration: EndpointConfiguration
-    let authorizer: Authorizer
+    let access: AccessControl
     let policies = BucketPolicyCache()
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
@@ -108,36 +108,20 @@ struct S3Service: Sendable {
 
     // MARK: Authorization
 
-    /// Authorizes an S3 action and records the call. S3 tells the reason for a denial only to
-    /// callers in the bucket owner's account or organization; others get a plain `Access Denied`.
+    /// Authorizes an S3 action on a bucket or object and records the call.
     func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
-        let context: [String: [String]] = ["s3:ResourceAccount": [bucket.account]]
-        let outcome = authorizer.authorize(caller, action: action, resource: resource, resourceAccount: bucket.account,
-                                           resourcePolicy: bucket.policy, context: context, now: now)
-        var error: AWSServiceError?
-        if !outcome.allowed {
-            let sameOrg = caller.principal.account.map { configuration.world.sameOrganization($0, bucket.account) } ?? false
-            if sameOrg, caller.principal.kind != .anonymous,
-               let message = outcome.decision.accessDeniedMessage(principalArn: caller.principal.arn, action: action, resource: resource, quotesResource: true) {
-                // The engine writes AWS's message, with the denying policy's ARN where AWS adds it.
-                error = .accessDenied(message)
-            } else {
-                error = .accessDenied("Access Denied")
-            }
-        }
-        if record {
-            recordCall(caller, operation: operation, action: action, resource: resource, allowed: outcome.allowed, reason: outcome.reason, now: now, error: error,
-                       explanation: outcome.allowed ? nil : outcome.decision.explanation)
-        }
-        return error
+        let access = AccessRequest(caller: caller, action: action, resource: resource,
+                                   target: ResourceTarget(account: bucket.account, policy: bucket.policy),
+                                   requestContext: ["s3:ResourceAccount": [bucket.account]])
+        return self.access.check(access, service: "s3", operation: operation, shape: .s3, now: now, record: record).error
     }
 
+    /// Records an S3 call refused or answered before any policy was consulted.
     func recordCall(_ caller: Caller, operation: String, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?,
                     status: Int = 200, explanation: [String]? = nil) {
-        configuration.events.record(CallEvent(time: now, service: "s3", operation: operation, action: action, principal: caller.principal.arn,
-                                              resource: resource, decision: allowed ? "allow" : "deny", reason: reason,
-                                              status: error?.status ?? status, errorCode: error?.code, explanation: explanation))
+        access.record(AccessRequest(caller: caller, action: action, resource: resource), service: "s3", operation: operation,
+                      decision: allowed ? "allow" : "deny", reason: reason, error: error, status: status, now: now, explanation: explanation)
     }
 
     static func canonicalUserId(_ account: String) -> String {
@@ -155,15 +139,10 @@ struct S3Service: Sendable {
         guard let account = caller.principal.account, caller.principal.kind != .anonymous else {
             return .failure(.accessDenied("Access Denied"))
         }
-        let outcome = authorizer.authorize(caller, action: "s3:ListAllMyBuckets", resource: "*", resourceAccount: account,
-                                           resourcePolicy: nil, now: now)
-        guard outcome.allowed else {
-            let clause = outcome.decision.reason(action: "s3:ListAllMyBuckets") ?? ""
-            let error = AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: s3:ListAllMyBuckets \(clause)")
-            recordCall(caller, operation: "ListBuckets", action: "s3:ListAllMyBuckets", resource: "*", allowed: false, reason: outcome.reason, now: now, error: error)
-            return .failure(error)
+        let access = AccessRequest(caller: caller, action: "s3:ListAllMyBuckets", resource: "*", target: ResourceTarget(account: account, policy: nil))
+        if let denied = self.access.check(access, service: "s3", operation: "ListBuckets", shape: .s3, shownResource: .some(nil), now: now).error {
+            return .failure(denied)
         }
-        recordCall(caller, operation: "ListBuckets", action: "s3:ListAllMyBuckets", resource: "*", allowed: true, reason: outcome.reason, now: now, error: nil)
         let owned = allBuckets().filter { $0.account == account }.sorted { $0.name < $1.name }
         var xml = "<ListAllMyBucketsResult xmlns=\"\(Self.namespace)\"><Owner><ID>\(Self.canonicalUserId(account))</ID>"
         xml += XML.element("DisplayName", configuration.world.accounts[account]?.alias ?? account) + "</Owner><Buckets>"

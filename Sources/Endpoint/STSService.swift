@@ -7,12 +7,12 @@ import World
 /// and DecodeAuthorizationMessage.
 struct STSService: Sendable {
     let configuration: EndpointConfiguration
-    let authorizer: Authorizer
+    let access: AccessControl
     static let namespace = "https://sts.amazonaws.com/doc/2011-06-15/"
 
-    init(configuration: EndpointConfiguration, authorizer: Authorizer) {
+    init(configuration: EndpointConfiguration, access: AccessControl) {
         self.configuration = configuration
-        self.authorizer = authorizer
+        self.access = access
         // Access keys the world declares for its users are valid on every endpoint serving that world.
         configuration.credentials.registerDeclaredKeys(of: configuration.world)
     }
@@ -36,17 +36,18 @@ struct STSService: Sendable {
     }
 
     func record(_ caller: Caller, action: String, resource: String, decision: String, reason: String, now: Date, error: AWSServiceError? = nil,
-                explanation: [String]? = nil) {
-        configuration.events.record(CallEvent(time: now, service: "sts", operation: String(action.dropFirst(4)), action: action, principal: caller.principal.arn,
-                                              resource: resource, decision: decision, reason: reason,
-                                              status: error?.status ?? 200, errorCode: error?.code, explanation: explanation))
+                explanation: [String]? = nil, context: [String: [String]] = [:], replayable: Bool = false) {
+        access.record(AccessRequest(caller: caller, action: action, resource: resource, requestContext: context), service: "sts",
+                      operation: String(action.dropFirst(4)), decision: decision, reason: reason, error: error, now: now, explanation: explanation,
+                      replayable: replayable)
     }
 
     // MARK: GetCallerIdentity
 
     func getCallerIdentity(_ caller: Caller, now: Date) -> String {
         let p = caller.principal
-        record(caller, action: "sts:GetCallerIdentity", resource: "*", decision: "allow", reason: "GetCallerIdentity needs no permission", now: now)
+        access.check(AccessRequest(caller: caller, action: "sts:GetCallerIdentity", resource: "*"), service: "sts",
+                     operation: "GetCallerIdentity", shape: .query, now: now)
         return "  <GetCallerIdentityResult>\n    <Arn>\(XML.escape(p.arn))</Arn>\n    <UserId>\(XML.escape(p.userId ?? p.account ?? ""))</UserId>\n    <Account>\(XML.escape(p.account ?? ""))</Account>\n  </GetCallerIdentityResult>\n"
     }
 
@@ -143,7 +144,7 @@ struct STSService: Sendable {
             return .failure(AWSServiceError(code: "PackedPolicyTooLarge", status: 400, message: "Packed policy consumes \(packed)% of allotted space, please use smaller policy."))
         }
 
-        let denied = { (action: String) in AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: \(action) on resource: \(roleArn)") }
+        let denied = { (action: String) in AccessControl.refusal(caller, action: action, resource: roleArn) }
         if caller.principal.kind == .root {
             let error = AWSServiceError.accessDenied("Roles may not be assumed by root accounts.")
             record(caller, action: "sts:AssumeRole", resource: roleArn, decision: "deny", reason: "an account's root user cannot assume roles", now: now, error: error)
@@ -185,16 +186,17 @@ struct STSService: Sendable {
         if sourceIdentity != nil { needed.append("sts:SetSourceIdentity") }
         var reasons: [String] = []
         for action in needed {
-            let outcome = authorizer.authorize(caller, action: action, resource: role.arn, resourceAccount: role.account,
-                                               resourcePolicy: role.trustPolicy, context: context, now: now,
-                                               resourcePolicyRequired: true)  // the trust policy must allow each of them
-            guard outcome.allowed else {
+            // The world's role gives the trust policy, which must allow each of them.
+            let checked = access.check(AccessRequest(caller: caller, action: action, resource: role.arn, requestContext: context),
+                                       service: "sts", operation: "AssumeRole", shape: .assumeRole, now: now, record: false)
+            if let error = checked.error {
                 // STS answers AssumeRole refusals without a reason clause, whichever side refused
                 // (the reason is kept in the event for the run's summary).
-                record(caller, action: action, resource: role.arn, decision: "deny", reason: outcome.reason, now: now, error: denied(action),
-                       explanation: outcome.decision.explanation)
-                return .failure(denied(action))
+                record(caller, action: action, resource: role.arn, decision: "deny", reason: checked.reason, now: now, error: error,
+                       explanation: checked.outcome.decision.explanation, context: context, replayable: true)
+                return .failure(error)
             }
+            let outcome = checked
             reasons.append(outcome.reason)
         }
         let chained = chainedFromRole
@@ -204,7 +206,8 @@ struct STSService: Sendable {
         if duration > role.maxSessionDuration {
             return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."))
         }
-        record(caller, action: "sts:AssumeRole", resource: role.arn, decision: "allow", reason: reasons.joined(separator: "; "), now: now)
+        record(caller, action: "sts:AssumeRole", resource: role.arn, decision: "allow", reason: reasons.joined(separator: "; "), now: now, context: context,
+               replayable: reasons.count == 1)
 
         let sessionArn = "arn:aws:sts::\(role.account):assumed-role/\(role.name)/\(sessionName)"
         let principal = PrincipalIdentity(kind: .assumedRole, arn: sessionArn, account: role.account, userId: "\(role.roleId):\(sessionName)",
@@ -279,10 +282,10 @@ struct STSService: Sendable {
             return .failure(error)
         }
         // An explicit deny of sts:GetSessionToken in the user's policies still applies.
-        let outcome = authorizer.authorize(caller, action: "sts:GetSessionToken", resource: "*", resourceAccount: p.account, resourcePolicy: nil, now: now)
-        if outcome.decision.outcome == .explicitDeny {
-            let error = AWSServiceError.accessDenied("User: \(p.arn) is not authorized to perform: sts:GetSessionToken because \(outcome.reason)")
-            record(caller, action: "sts:GetSessionToken", resource: "*", decision: "deny", reason: outcome.reason, now: now, error: error)
+        let checked = access.check(AccessRequest(caller: caller, action: "sts:GetSessionToken", resource: "*"), service: "sts",
+                                   operation: "GetSessionToken", shape: .query, shownResource: .some(nil), now: now, record: false)
+        if checked.outcome.decision.outcome == .explicitDeny, let error = checked.error {
+            record(caller, action: "sts:GetSessionToken", resource: "*", decision: "deny", reason: checked.reason, now: now, error: error, replayable: true)
             return .failure(error)
         }
         var mfaAt: Date?
@@ -330,18 +333,19 @@ struct STSService: Sendable {
         v.required(params["EncodedMessage"], "encodedMessage")
         v.length(params["EncodedMessage"], "encodedMessage", 1, 10240)
         if let error = v.error { return .failure(error) }
-        let outcome = authorizer.authorize(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", resourceAccount: caller.principal.account, resourcePolicy: nil, now: now)
-        guard outcome.allowed else {
-            let error = AWSServiceError.accessDenied("User: \(caller.principal.arn) is not authorized to perform: sts:DecodeAuthorizationMessage \(outcome.reason)")
-            record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "deny", reason: outcome.reason, now: now, error: error)
+        let outcome = access.check(AccessRequest(caller: caller, action: "sts:DecodeAuthorizationMessage", resource: "*"), service: "sts",
+                                   operation: "DecodeAuthorizationMessage", shape: .query, shownResource: .some(nil), now: now, record: false)
+        if let error = outcome.error {
+            record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "deny", reason: outcome.reason, now: now, error: error,
+                   explanation: outcome.outcome.decision.explanation, replayable: true)
             return .failure(error)
         }
         guard let decoded = EncodedAuthorizationMessage.decode(params["EncodedMessage"] ?? "") else {
             let error = AWSServiceError(code: "InvalidAuthorizationMessageException", status: 400, message: "The encoded message is not a valid authorization message.")
-            record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "allow", reason: outcome.reason, now: now, error: error)
+            record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "allow", reason: outcome.reason, now: now, error: error, replayable: true)
             return .failure(error)
         }
-        record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "allow", reason: outcome.reason, now: now)
+        record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "allow", reason: outcome.reason, now: now, replayable: true)
         return .success("  <DecodeAuthorizationMessageResult>\n    <DecodedMessage>\(XML.escape(decoded))</DecodedMessage>\n  </DecodeAuthorizationMessageResult>\n")
     }
 }

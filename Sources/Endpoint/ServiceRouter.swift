@@ -7,78 +7,235 @@ import SigV4
 import Synchronization
 import World
 
-/// Reads a request, authenticates it, and hands it to the service its credential scope names.
+/// One AWS service the endpoint serves: the SigV4 signing name that selects it, its wire
+/// protocol (for errors the router answers on its behalf), and its handler.
+protocol EndpointService: Sendable {
+    var signingName: String { get }
+    var wireProtocol: ErrorProtocol { get }
+    func handle(_ request: EndpointRequest, caller: Caller, now: Date, endpoint: LocalEndpoint) async -> EndpointResponse
+}
+
+/// Reads a request's head, authenticates it before its body is accepted, then hands it to the
+/// service its credential scope names.
 final class ServiceRouter: Sendable {
     let configuration: EndpointConfiguration
     let containerTokens = Mutex<[String: String]>([:])
-    let sts: STSService
+    let access: AccessControl
     let s3: S3Service
-    let iam: IAMService
-    let glue: GlueService
-    let logs: LogsService
+    /// The served services by signing name.
+    let services: [String: any EndpointService]
 
     init(configuration: EndpointConfiguration) {
         self.configuration = configuration
-        let authorizer = Authorizer(world: configuration.world)
-        self.sts = STSService(configuration: configuration, authorizer: authorizer)
-        self.s3 = S3Service(configuration: configuration, authorizer: authorizer)
-        self.iam = IAMService(configuration: configuration, authorizer: authorizer)
-        self.glue = GlueService(configuration: configuration, authorizer: authorizer)
-        self.logs = LogsService(configuration: configuration, authorizer: authorizer)
+        let access = AccessControl(world: configuration.world, events: configuration.events)
+        self.access = access
+        self.s3 = S3Service(configuration: configuration, access: access)
+        let served: [any EndpointService] = [
+            s3,
+            STSService(configuration: configuration, access: access),
+            IAMService(configuration: configuration, access: access),
+            GlueService(configuration: configuration, access: access),
+            LogsService(configuration: configuration, access: access),
+        ]
+        self.services = Dictionary(uniqueKeysWithValues: served.map { ($0.signingName, $0) })
     }
 
     func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, endpoint: LocalEndpoint) async throws {
-        var request = request
         let requestId = Self.newRequestId()
         let target = request.head.path ?? "/"
         let (rawPath, rawQuery) = Self.split(target)
         var headers: [(name: String, value: String)] = []
         if let authority = request.head.authority { headers.append(("host", authority)) }
         for field in request.head.headerFields { headers.append((field.name.rawName, field.value)) }
-
-        // Clients that send `Expect: 100-continue` (botocore on every upload) wait for this
-        // before sending the body; without it each upload would stall for a second.
-        if request.head.headerFields[.expect]?.lowercased() == "100-continue" {
-            try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
-        }
+        let head = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
+                                   headers: headers, body: Data(), requestId: requestId)
         let response: EndpointResponse
-        var endpointRequest = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
-                                              headers: headers, body: Data(), requestId: requestId)
-        if let secret = streamedUpload(endpointRequest) {
-            // Object and part uploads go to disk as they arrive, never whole in memory.
-            do {
-                let stager = S3BodyStager(store: configuration.store, headers: headers, method: endpointRequest.method,
-                                          rawPath: rawPath, rawQuery: rawQuery, secretAccessKey: secret.value)
-                endpointRequest.staged = try await stager.stage(request.body)
-                response = await route(endpointRequest, endpoint: endpoint)
-            } catch {
-                response = AWSServiceError(code: "IncompleteBody", status: 400, message: "The request body terminated unexpectedly")
-                    .response(.restXML, requestId: requestId)
+        switch await accept(head, endpoint: endpoint) {
+        case .answered(let answer):
+            response = answer
+        case .accepted(let accepted):
+            // Clients that send `Expect: 100-continue` (botocore on every upload) wait for this
+            // before sending the body; it goes out once the head is accepted.
+            if head.header("expect")?.lowercased() == "100-continue" {
+                try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
             }
-        } else {
-            do {
-                let buffer = try await request.collectBody(upTo: min(configuration.maxBodySize, Self.smallBodyLimit))
-                endpointRequest.body = Data(buffer.readableBytesView)
-                response = await route(endpointRequest, endpoint: endpoint)
-            } catch {
-                response = AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
-                    .response(guessProtocol(endpointRequest), requestId: requestId)
-            }
+            response = await complete(accepted, body: request.body, endpoint: endpoint)
         }
-        var head = HTTPResponse(status: .init(code: response.status))
+        var responseHead = HTTPResponse(status: .init(code: response.status))
         for (name, value) in response.headers {
-            if let field = HTTPField.Name(name) { head.headerFields.append(HTTPField(name: field, value: value)) }
+            if let field = HTTPField.Name(name) { responseHead.headerFields.append(HTTPField(name: field, value: value)) }
         }
         if let file = response.file {
-            head.headerFields[.contentLength] = String(file.length)
-            try await Self.writeFile(file, head: head, to: responseWriter)
+            responseHead.headerFields[.contentLength] = String(file.length)
+            try await Self.writeFile(file, head: responseHead, to: responseWriter)
         } else if let length = response.headContentLength {
-            head.headerFields[.contentLength] = String(length)
-            try await responseWriter.writeResponse(head)
+            responseHead.headerFields[.contentLength] = String(length)
+            try await responseWriter.writeResponse(responseHead)
         } else {
-            head.headerFields[.contentLength] = String(response.body.count)
-            try await responseWriter.write(response: head, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
+            responseHead.headerFields[.contentLength] = String(response.body.count)
+            try await responseWriter.write(response: responseHead, body: ResponseBody(byteBuffer: ByteBuffer(bytes: response.body)))
         }
+    }
+
+    /// A request whose head was accepted: who sent it, to which service, and what is left to check.
+    struct Accepted: Sendable {
+        var head: EndpointRequest
+        var service: any EndpointService
+        var caller: Caller
+        var authorization: SigV4Authorization?
+        var secret: String?
+        /// The payload hash the head declared (S3), already covered by the checked signature.
+        var declaredHash: String?
+        var now: Date
+    }
+
+    enum HeadOutcome: Sendable {
+        case answered(EndpointResponse)
+        case accepted(Accepted)
+    }
+
+    /// A request already read whole (tests, fuzzing): the same path as one from the socket.
+    func route(_ request: EndpointRequest, endpoint: LocalEndpoint) async -> EndpointResponse {
+        var head = request
+        head.body = Data()
+        switch await accept(head, endpoint: endpoint) {
+        case .answered(let response): return response
+        case .accepted(let accepted):
+            return await complete(accepted, body: RequestBody(buffer: ByteBuffer(bytes: request.body)), endpoint: endpoint)
+        }
+    }
+
+    /// The first half of a request's path: who signed it, checked against the head alone
+    /// whenever the payload's hash is declared, and which service serves it. Nothing of the
+    /// body has been read.
+    func accept(_ head: EndpointRequest, endpoint: LocalEndpoint) async -> HeadOutcome {
+        if head.rawPath.hasPrefix("/_glueshim/credentials/") {
+            return .answered(await containerCredentials(head, endpoint: endpoint))
+        }
+        let now = configuration.clock()
+        let authorization: SigV4Authorization?
+        do {
+            authorization = try SigV4Verifier.authorization(of: SigV4Request(method: head.method, path: head.rawPath, query: head.rawQuery,
+                                                                            headers: head.headers, payloadHash: SigV4.unsignedPayload))
+        } catch {
+            return .answered(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message)
+                .response(guessProtocol(head), requestId: head.requestId))
+        }
+        // S3 declares the payload's hash in the head, so its signature is checked before the body;
+        // other services sign the body's hash.
+        let declaredHash = authorization?.service == s3.signingName ? declaredPayloadHash(head) : nil
+        let signedHead = SigV4Request(method: head.method, path: head.rawPath, query: head.rawQuery,
+                                      headers: head.headers, payloadHash: declaredHash ?? SigV4.unsignedPayload)
+
+        var caller = Caller.anonymous
+        var service: (any EndpointService)?
+        var secret: String?
+        if let authorization {
+            let proto = services[authorization.service]?.wireProtocol ?? UnservedService.wireProtocol(authorization.service, head)
+            // Who signed, with a good signature and live credentials, before any byte of the body.
+            let issued: IssuedCredential
+            switch identify(authorization) {
+            case .failure(let error): return .answered(error.response(proto, requestId: head.requestId))
+            case .success(let found): issued = found
+            }
+            secret = issued.credentials.secretAccessKey
+            if declaredHash != nil {
+                do {
+                    try SigV4Verifier.verify(signedHead, authorization: authorization, secretAccessKey: issued.credentials.secretAccessKey, now: now)
+                } catch {
+                    return .answered(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message).response(proto, requestId: head.requestId))
+                }
+            }
+            if let error = checkSession(head, issued, service: authorization.service, now: now) {
+                return .answered(error.response(proto, requestId: head.requestId))
+            }
+            caller = Caller(principal: issued.principal, credential: issued)
+            service = services[authorization.service]
+            if service == nil {
+                return .answered(unserved(head, service: authorization.service, caller: caller, now: now))
+            }
+        } else if guessProtocol(head) == .restXML {
+            // Unsigned: only S3 serves anonymous callers (a bucket policy may allow "*").
+            service = s3
+        } else {
+            return .answered(AWSServiceError(code: ErrorCode.missingAuthenticationToken, status: 403, message: "Request is missing Authentication Token")
+                .response(.query, requestId: head.requestId))
+        }
+        guard let service else { return .answered(AWSServiceError.internalError("no service chosen").response(.restXML, requestId: head.requestId)) }
+        return .accepted(Accepted(head: head, service: service, caller: caller, authorization: authorization, secret: secret,
+                                  declaredHash: declaredHash, now: now))
+    }
+
+    /// The second half: the body (staged to disk for uploads, read into memory otherwise), the
+    /// signature of services that sign the body, then the service.
+    func complete(_ accepted: Accepted, body: RequestBody, endpoint: LocalEndpoint) async -> EndpointResponse {
+        let (head, service, caller, now) = (accepted.head, accepted.service, accepted.caller, accepted.now)
+        let (authorization, secret, declaredHash) = (accepted.authorization, accepted.secret, accepted.declaredHash)
+        var request = head
+        if service.signingName == s3.signingName, streamedUpload(head) {
+            // Object and part uploads go to disk as they arrive, never whole in memory.
+            do {
+                let stager = S3BodyStager(store: configuration.store, headers: head.headers, method: head.method,
+                                          rawPath: head.rawPath, rawQuery: head.rawQuery, secretAccessKey: secret)
+                request.staged = try await stager.stage(body)
+            } catch {
+                return AWSServiceError(code: ErrorCode.incompleteBody, status: 400, message: "The request body terminated unexpectedly")
+                    .response(.restXML, requestId: head.requestId)
+            }
+        } else {
+            do {
+                let buffer = try await body.collect(upTo: min(configuration.maxBodySize, Self.smallBodyLimit))
+                request.body = Data(buffer.readableBytesView)
+            } catch {
+                return AWSServiceError(code: ErrorCode.entityTooLarge, status: 400, message: "Your proposed upload exceeds the maximum allowed size")
+                    .response(service.wireProtocol, requestId: head.requestId)
+            }
+        }
+        if let authorization, let secret {
+            if declaredHash == nil {
+                // Services whose clients declare no payload hash sign the body itself: checked now it is here.
+                let signed = SigV4Request(method: head.method, path: head.rawPath, query: head.rawQuery, headers: head.headers,
+                                          payloadHash: SigV4.hexSHA256(request.body))
+                do {
+                    try SigV4Verifier.verify(signed, authorization: authorization, secretAccessKey: secret, now: now)
+                } catch {
+                    return AWSServiceError(code: error.code, status: error.httpStatus, message: error.message)
+                        .response(service.wireProtocol, requestId: head.requestId)
+                }
+            } else if let error = payloadMismatch(request) {
+                return error.response(service.wireProtocol, requestId: head.requestId)
+            }
+        }
+        return await service.handle(request, caller: caller, now: now, endpoint: endpoint)
+    }
+
+    /// The payload hash a request declares in its head (S3's `x-amz-content-sha256`, or an S3
+    /// presigned URL's unsigned payload), so its signature can be checked before the body; nil
+    /// when the signature covers the body itself.
+    func declaredPayloadHash(_ request: EndpointRequest) -> String? {
+        if let declared = request.header("x-amz-content-sha256") { return declared }
+        if request.queryItems["X-Amz-Signature"] != nil { return SigV4.unsignedPayload }
+        return nil
+    }
+
+    /// The signature covered the declared hash; now the body is held against it.
+    func payloadMismatch(_ request: EndpointRequest) -> AWSServiceError? {
+        guard let declared = request.header("x-amz-content-sha256"), declared.count == 64,
+              declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) else { return nil }
+        return AWSServiceError(code: ErrorCode.contentSHA256Mismatch, status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    }
+
+    /// A request for a service glueshim does not serve: an error its SDK can parse, in its own
+    /// protocol, naming the service and those served, recorded as a call.
+    func unserved(_ request: EndpointRequest, service: String, caller: Caller, now: Date) -> EndpointResponse {
+        let proto = UnservedService.wireProtocol(service, request)
+        let operation = UnservedService.operation(request)
+        let served = services.keys.sorted().joined(separator: ", ")
+        let error = AWSServiceError(code: ErrorCode.notImplemented, status: 501,
+                                    message: "glueshim does not serve the '\(service)' service (served: \(served))")
+        access.record(AccessRequest(caller: caller, action: "\(service):\(operation)", resource: "*"), service: service, operation: operation,
+                      decision: "unsupported", reason: "glueshim does not serve \(service)", error: error, now: now)
+        return error.response(proto, requestId: request.requestId)
     }
 
     /// Bodies other than object and part uploads (XML, JSON, forms) are read into memory up to this.
@@ -86,23 +243,12 @@ final class ServiceRouter: Sendable {
     /// Piece size of file bodies on the wire.
     static let filePieceSize = 256 << 10
 
-    /// Whether a request is an S3 PutObject or UploadPart whose body should be streamed to disk;
-    /// if so, the secret of the access key it names (to check aws-chunked signatures), if known.
-    func streamedUpload(_ request: EndpointRequest) -> (value: String?, Void)? {
-        guard request.method == "PUT", request.header("x-amz-copy-source") == nil else { return nil }
-        let query = request.queryItems.keys.filter { !$0.hasPrefix("X-Amz-") && !$0.hasPrefix("x-amz-") }
-        guard query.isEmpty || Set(query) == ["uploadId", "partNumber"] else { return nil }
-        let signed = SigV4Request(method: request.method, path: request.rawPath, query: request.rawQuery,
-                                  headers: request.headers, payloadHash: request.header("x-amz-content-sha256") ?? "UNSIGNED-PAYLOAD")
-        let authorization = try? SigV4Verifier.authorization(of: signed)
-        if let authorization {
-            guard authorization.service == "s3" else { return nil }
-        } else if guessProtocol(request) != .restXML {
-            return nil
-        }
-        guard s3.address(of: request).key != nil else { return nil }
-        let secret = authorization.flatMap { configuration.credentials.lookup(accessKeyId: $0.accessKeyId)?.credentials.secretAccessKey }
-        return (secret, ())
+    /// Whether a request is an S3 PutObject or UploadPart whose body should be streamed to disk.
+    func streamedUpload(_ request: EndpointRequest) -> Bool {
+        guard request.method == "PUT", request.header("x-amz-copy-source") == nil else { return false }
+        let query = request.queryItems.keys.filter { !$0.hasPrefix("X-Amz-") && !$0.hasPrefix("x-amz-") && $0 != "x-id" }
+        guard query.isEmpty || Set(query) == ["uploadId", "partNumber"] else { return false }
+        return s3.address(of: request).key != nil
     }
 
     /// Sends a file body in pieces read as they are written, so memory stays flat whatever the size.
@@ -129,78 +275,31 @@ final class ServiceRouter: Sendable {
         try await writer.finish(nil)
     }
 
-    func route(_ request: EndpointRequest, endpoint: LocalEndpoint) async -> EndpointResponse {
-        if request.rawPath.hasPrefix("/_glueshim/credentials/") {
-            return await containerCredentials(request, endpoint: endpoint)
-        }
-        let now = configuration.clock()
-        let payloadHash = request.header("x-amz-content-sha256") ?? request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)
-        let signed = SigV4Request(method: request.method, path: request.rawPath, query: request.rawQuery,
-                                  headers: request.headers, payloadHash: payloadHash)
-        let authorization: SigV4Authorization?
-        do {
-            authorization = try SigV4Verifier.authorization(of: signed)
-        } catch {
-            return AWSServiceError(code: error.code, status: error.httpStatus, message: error.message)
-                .response(guessProtocol(request), requestId: request.requestId)
-        }
-        guard let authorization else {
-            // Unsigned: only S3 serves anonymous callers (a bucket policy may allow "*").
-            if guessProtocol(request) == .restXML { return await s3.handle(request, caller: .anonymous, now: now) }
-            return AWSServiceError(code: "MissingAuthenticationToken", status: 403, message: "Request is missing Authentication Token")
-                .response(.query, requestId: request.requestId)
-        }
-        let service = authorization.service
-        let proto: ErrorProtocol = service == "s3" ? .restXML : (["glue", "logs"].contains(service) ? .json : .query)
-        switch authenticate(request, signed: signed, authorization: authorization, now: now) {
-        case .failure(let error):
-            return error.response(proto, requestId: request.requestId)
-        case .success(let caller):
-            switch service {
-            case "s3": return await s3.handle(request, caller: caller, now: now)
-            case "sts": return await sts.handle(request, caller: caller, now: now)
-            case "iam": return await iam.handle(request, caller: caller, now: now)
-            case "glue": return await glue.handle(request, caller: caller, now: now, endpoint: endpoint)
-            case "logs": return logs.handle(request, caller: caller, now: now)
-            default:
-                return AWSServiceError(code: "InvalidAction", status: 400,
-                                       message: "glueshim does not serve the '\(service)' service yet (served: s3, sts, iam, glue, logs)")
-                    .response(proto, requestId: request.requestId)
-            }
-        }
+    /// The credential whose access key signed the request.
+    func identify(_ authorization: SigV4Authorization) -> Result<IssuedCredential, AWSServiceError> {
+        if let issued = configuration.credentials.lookup(accessKeyId: authorization.accessKeyId) { return .success(issued) }
+        return .failure(authorization.service == s3.signingName
+            ? AWSServiceError(code: ErrorCode.invalidAccessKeyId, status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
+            : AWSServiceError(code: ErrorCode.invalidClientTokenId, status: 403, message: "The security token included in the request is invalid."))
     }
 
-    /// Finds who signed the request and checks the signature, the session token and its expiry.
-    func authenticate(_ request: EndpointRequest, signed: SigV4Request, authorization: SigV4Authorization, now: Date) -> Result<Caller, AWSServiceError> {
-        let s3 = authorization.service == "s3"
-        guard let issued = configuration.credentials.lookup(accessKeyId: authorization.accessKeyId) else {
-            return .failure(s3
-                ? AWSServiceError(code: "InvalidAccessKeyId", status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
-                : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
-        }
-        do {
-            try SigV4Verifier.verify(signed, authorization: authorization, secretAccessKey: issued.credentials.secretAccessKey, now: now)
-        } catch {
-            return .failure(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message))
-        }
-        // The signature covers the declared hash; only then is the body held against it.
-        if s3, let declared = request.header("x-amz-content-sha256"), declared.count == 64, declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) {
-            return .failure(AWSServiceError(code: "XAmzContentSHA256Mismatch", status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed."))
-        }
+    /// A session credential needs its own token and must not have expired.
+    func checkSession(_ request: EndpointRequest, _ issued: IssuedCredential, service: String, now: Date) -> AWSServiceError? {
+        let s3 = service == self.s3.signingName
         if let token = issued.credentials.sessionToken {
             let presented = request.header("x-amz-security-token") ?? request.queryItems["X-Amz-Security-Token"]
             guard presented == token else {
-                return .failure(s3
-                    ? AWSServiceError(code: "InvalidToken", status: 400, message: "The provided token is malformed or otherwise invalid.")
-                    : AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid."))
+                return s3
+                    ? AWSServiceError(code: ErrorCode.invalidToken, status: 400, message: "The provided token is malformed or otherwise invalid.")
+                    : AWSServiceError(code: ErrorCode.invalidClientTokenId, status: 403, message: "The security token included in the request is invalid.")
             }
         }
         if let expiration = issued.expiration, expiration <= now {
-            return .failure(s3
-                ? AWSServiceError(code: "ExpiredToken", status: 400, message: "The provided token has expired.")
-                : AWSServiceError(code: "ExpiredToken", status: 403, message: "The security token included in the request is expired"))
+            return s3
+                ? AWSServiceError(code: ErrorCode.expiredToken, status: 400, message: "The provided token has expired.")
+                : AWSServiceError(code: ErrorCode.expiredToken, status: 403, message: "The security token included in the request is expired")
         }
-        return .success(Caller(principal: issued.principal, credential: issued))
+        return nil
     }
 
     /// `GET /_glueshim/credentials/ID` with `Authorization: TOKEN`, answered in the container-credentials JSON shape.
@@ -230,7 +329,7 @@ final class ServiceRouter: Sendable {
 
     /// Unsigned or unparsable requests: tell the protocol from the request's shape.
     func guessProtocol(_ request: EndpointRequest) -> ErrorProtocol {
-        if request.header("x-amz-target") != nil { return .json }
+        if request.header("x-amz-target") != nil { return UnservedService.jsonVersion(request) }
         if request.method == "POST", request.rawPath == "/",
            request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true { return .query }
         return .restXML
@@ -250,4 +349,39 @@ final class ServiceRouter: Sendable {
 
 struct FileBodyError: Error {
     var errno: Int32
+}
+
+/// What the endpoint knows of services it does not serve: their wire protocol (from their
+/// service models), so that their SDKs can parse the error.
+enum UnservedService {
+    static let protocols: [String: ErrorProtocol] = [
+        "kms": .json, "secretsmanager": .json, "ssm": .json, "athena": .json, "events": .json, "firehose": .json,
+        "kinesis": .json, "ecr": .json, "codebuild": .json, "cloudtrail": .json, "ecs": .json, "emr-serverless": .restJSON,
+        "lakeformation": .restJSON, "states": .json10, "dynamodb": .json10, "sqs": .json10, "timestream": .json10,
+        "redshift-data": .json, "elasticmapreduce": .json, "sns": .query, "monitoring": .query, "rds": .query,
+        "cloudformation": .query, "elasticloadbalancing": .query, "ec2": .query, "redshift": .query,
+        "lambda": .restJSON, "execute-api": .restJSON, "apigateway": .restJSON, "batch": .restJSON,
+    ]
+
+    static func wireProtocol(_ service: String, _ request: EndpointRequest) -> ErrorProtocol {
+        if let known = protocols[service] { return known }
+        if request.header("x-amz-target") != nil { return jsonVersion(request) }
+        if request.method == "POST", request.header("content-type")?.hasPrefix("application/x-www-form-urlencoded") == true { return .query }
+        if request.header("content-type")?.contains("json") == true { return .restJSON }
+        return .restXML
+    }
+
+    static func jsonVersion(_ request: EndpointRequest) -> ErrorProtocol {
+        request.header("content-type")?.contains("json-1.0") == true ? .json10 : .json
+    }
+
+    /// The operation a request names: `X-Amz-Target`'s, the query protocol's `Action`, or the method and path.
+    static func operation(_ request: EndpointRequest) -> String {
+        if let target = request.header("x-amz-target"), let name = target.split(separator: ".").last { return String(name) }
+        if let action = request.queryItems["Action"] { return action }
+        if request.method == "POST", let form = String(data: request.body, encoding: .utf8), let action = EndpointRequest.parseForm(form)["Action"] {
+            return action
+        }
+        return "\(request.method) \(request.rawPath)"
+    }
 }

@@ -35,6 +35,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
             return finish(record, .failedToStart("cannot create the run folder \(folder.path): \(error.localizedDescription)"), folder: folder)
         }
         events?.begin(runId: run.Id, file: folder.appendingPathComponent("events.jsonl"))
+        world.origin?.write(into: folder)
         record.JobRunState = "RUNNING"
         record.LastModifiedOn = Date()
         registry.record(record)

@@ -109,10 +109,15 @@ public struct Decision: Sendable, Hashable {
     /// that does not exist, so the answer does not reveal which).
     /// S3 writes the resource in double quotes (`quotesResource`); IAM, STS and most
     /// services do not.
-    public func accessDeniedMessage(principalArn: String, action: String, resource: String, quotesResource: Bool = false) -> String? {
+    /// A nil `resource` leaves out "on resource: ..." (operations without one, such as
+    /// s3:ListAllMyBuckets); `withReason: false` gives the head alone, as STS answers every
+    /// refused AssumeRole.
+    public func accessDeniedMessage(principalArn: String, action: String, resource: String?, quotesResource: Bool = false,
+                                    withReason: Bool = true) -> String? {
         guard let reason = reason(action: action) else { return nil }
-        let shown = quotesResource ? "\"\(resource)\"" : resource
-        let head = "User: \(principalArn) is not authorized to perform: \(action) on resource: \(shown)"
+        var head = "User: \(principalArn) is not authorized to perform: \(action)"
+        if let resource { head += " on resource: " + (quotesResource ? "\"\(resource)\"" : resource) }
+        if !withReason { return head }
         if deniedBy == .resource, action.lowercased().hasPrefix("sts:assumerole") { return head }
         if outcome == .explicitDeny, let arn = denyingPolicyArn { return "\(head) \(reason): \(arn)" }
         return "\(head) \(reason)"

@@ -2,6 +2,7 @@
 /// evaluation logic" and "Cross-account policy evaluation logic").
 public enum PolicyEvaluator {
     public static func evaluate(_ request: AuthorizationRequest, policies: PolicySet) -> Decision {
+        if let rule = AccessRules.decisionWithoutPolicies(action: request.action) { return rule }
         var run = EvaluationRun(request: request, policies: policies, recording: false)
         return run.decide()
     }
@@ -252,4 +253,19 @@ private struct EvaluationRun {
 
 private final class LineLog {
     var lines: [String] = []
+}
+
+/// Authorization rules that stand outside policies, in one place for every caller of the engine.
+public enum AccessRules {
+    /// Actions AWS answers for any authenticated caller without consulting a policy, even under
+    /// an explicit deny ("No permissions are required to perform this operation").
+    public static func needsNoPermission(_ action: String) -> Bool {
+        action.lowercased() == "sts:getcalleridentity"
+    }
+
+    /// The decision for an action that needs no permission; nil for every other action.
+    public static func decisionWithoutPolicies(action: String) -> Decision? {
+        guard needsNoPermission(action) else { return nil }
+        return Decision(outcome: .allow, explanation: ["\(action) needs no permission: AWS answers it for any authenticated caller, even under an explicit deny"])
+    }
 }

@@ -14,6 +14,8 @@ public struct World: Sendable {
     /// AWS config file profiles the world declares for runs (`role_arn` with `credential_source`
     /// or `source_profile`), by profile name. See `awsConfigFile(profiles:)`.
     public var profiles: [String: ConfigProfile] = [:]
+    /// The file (and patches) the world was loaded from, so that a run's calls can be decided again later.
+    public var origin: WorldOrigin?
 
     public init(region: String, organization: Organization?, accounts: [String: Account], baseDirectory: URL, source: String) {
         self.region = region

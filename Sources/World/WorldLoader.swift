@@ -6,6 +6,12 @@ extension World {
     /// Reads a world from a YAML or JSON file. Every policy is parsed as IAM parses it; every
     /// problem is reported with its file, line and column.
     public static func load(from url: URL) throws(WorldError) -> World {
+        var world = try loadUnrecorded(from: url)
+        world.origin = WorldOrigin(file: url.standardizedFileURL.path)
+        return world
+    }
+
+    static func loadUnrecorded(from url: URL) throws(WorldError) -> World {
         let path = url.path
         if url.hasDirectoryPath || (try? url.resourceValues(forKeys: [.isDirectoryKey]).isDirectory) == true {
             return try loadFolder(url)  // WorldFolder.swift

@@ -18,6 +18,12 @@ extension World {
     /// resolve against the file's folder.
     public static func load(from url: URL, patches: [WorldPatch]) throws(WorldError) -> World {
         if patches.isEmpty { return try load(from: url) }
+        var world = try loadPatched(from: url, patches: patches)
+        world.origin = WorldOrigin(file: url.standardizedFileURL.path, patches: patches)
+        return world
+    }
+
+    static func loadPatched(from url: URL, patches: [WorldPatch]) throws(WorldError) -> World {
         let path = url.path
         guard let data = FileManager.default.contents(atPath: path) else {
             throw WorldError(file: path, message: "cannot read the world file (does it exist?)")
@@ -87,5 +93,65 @@ extension World {
             pairs[index].1 = child
         }
         return Node(pairs)
+    }
+}
+
+/// Where a world came from: a file and the patches applied to it. Written beside a run's
+/// events (`world.json`) so `simulate --replay` decides the calls against the same world.
+public struct WorldOrigin: Codable, Sendable, Hashable {
+    public var file: String
+    public var patches: [WorldPatch]
+
+    public init(file: String, patches: [WorldPatch] = []) {
+        self.file = file
+        self.patches = patches
+    }
+
+    /// Loads the world again.
+    public func load() throws(WorldError) -> World {
+        try World.load(from: URL(fileURLWithPath: file), patches: patches)
+    }
+
+    /// Writes `world.json` into a run folder (best effort: a run without it replays against a given world).
+    public func write(into folder: URL) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(self) else { return }
+        try? data.write(to: folder.appendingPathComponent("world.json"))
+    }
+
+    public static func read(from file: URL) throws(WorldError) -> WorldOrigin {
+        guard let data = FileManager.default.contents(atPath: file.path) else {
+            throw WorldError(file: file.path, message: "cannot read the file")
+        }
+        do {
+            return try JSONDecoder().decode(WorldOrigin.self, from: data)
+        } catch {
+            throw WorldError(file: file.path, message: "not a world origin ({\"file\": PATH, \"patches\": [...]}): \(error)")
+        }
+    }
+}
+
+extension WorldPatch: Codable {
+    enum CodingKeys: String, CodingKey { case set, remove, value }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let path = try c.decodeIfPresent(String.self, forKey: .remove) {
+            self = .remove(path: Self.splitPath(path))
+        } else {
+            self = .set(path: Self.splitPath(try c.decode(String.self, forKey: .set)), yaml: try c.decode(String.self, forKey: .value))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .set(let path, let yaml):
+            try c.encode(path.joined(separator: "/"), forKey: .set)
+            try c.encode(yaml, forKey: .value)
+        case .remove(let path):
+            try c.encode(path.joined(separator: "/"), forKey: .remove)
+        }
     }
 }

@@ -48,7 +48,20 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A JSON file of self-contained cases; prints one JSON line per case.")
     var cases: String?
 
+    @Option(help: "How the request arrives: http (as jobs call the local endpoint, the default) or https; sets aws:SecureTransport.")
+    var transport: String?
+
+    @Option(help: "A run's events.jsonl: decide every call again against the world and compare.")
+    var replay: String?
+
     func run() throws {
+        if let replay {
+            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || cases != nil {
+                fail("--replay takes only --world and --json: each event carries its own request")
+            }
+            runReplay(file: replay)
+            return
+        }
         if let cases {
             if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || world != nil {
                 fail("--cases takes no --principal/--action/--resource/--context/--world: each case carries its own request and policies")
@@ -96,29 +109,40 @@ struct SimulateCommand: ParsableCommand {
 
         let simulation: WorldSimulation
         do {
-            simulation = try WorldSimulation(world: loaded, principal: principalText, action: action, resource: resource, now: now)
+            simulation = try WorldSimulation(world: loaded, principal: principalText, now: now)
         } catch {
             fail(error.message)
         }
-        var fullContext = simulation.derivedContext
-        for (k, v) in context { fullContext[k] = v }
-        let request = AuthorizationRequest(principal: simulation.principal, action: action, resource: resource,
-                                           resourceAccount: simulation.resourceAccount, context: fullContext, now: now)
-        let decision = PolicyEvaluator.evaluate(request, policies: simulation.policies)
-        let message = decision.accessDeniedMessage(principalArn: simulation.principal.arn, action: action, resource: resource,
+        if action.lowercased().hasPrefix("sts:assumerole") || action.lowercased() == "sts:tagsession" || action.lowercased() == "sts:setsourceidentity",
+           loaded.role(arn: resource) == nil {
+            fail("no role \(resource) in \(loaded.source): \(action) needs a role ARN such as arn:aws:iam::ACCOUNT:role/NAME")
+        }
+        let transport: Transport
+        switch self.transport {
+        case nil: transport = .jobs
+        case let text?:
+            guard let parsed = Transport(rawValue: text) else { fail("--transport \(text): expected http or https") }
+            transport = parsed
+        }
+        let access = AccessRequest(caller: simulation.caller, action: action, resource: resource, transport: transport, requestContext: context)
+        let outcome = loaded.decide(access, now: now)
+        let decision = outcome.decision
+        let notes = simulation.notes + outcome.input.notes
+        let principalArn = simulation.caller.principal.arn
+        let message = decision.accessDeniedMessage(principalArn: principalArn, action: action, resource: resource,
                                                    quotesResource: SimulationInput.quotesResource(action))
 
         if json {
             var object: [(String, JSONOut)] = [
                 ("decision", .string(decision.name)),
-                ("principal", .string(simulation.principal.arn)),
+                ("principal", .string(principalArn)),
                 ("action", .string(action)),
                 ("resource", .string(resource)),
-                ("resourceAccount", simulation.resourceAccount.map(JSONOut.string) ?? .null),
+                ("resourceAccount", outcome.input.request.resourceAccount.map(JSONOut.string) ?? .null),
                 ("deniedBy", decision.deniedBy.map { .string($0.rawValue) } ?? .null),
                 ("statements", .array(decision.statements.map(Self.statementJSON))),
                 ("message", message.map(JSONOut.string) ?? .null),
-                ("notes", .array(simulation.notes.map(JSONOut.string))),
+                ("notes", .array(notes.map(JSONOut.string))),
                 ("explanation", .array(decision.explanation.map(JSONOut.string))),
             ]
             if !contextOrder.isEmpty {
@@ -128,9 +152,11 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         var out = "decision: \(decision.name)\n"
-        out += "request: \(simulation.principal.arn) calls \(action) on \(resource)\n"
-        for note in simulation.notes { out += "note: \(note)\n" }
-        if decision.isAllowed {
+        out += "request: \(principalArn) calls \(action) on \(resource)\n"
+        for note in notes { out += "note: \(note)\n" }
+        if decision.isAllowed, decision.statements.isEmpty {
+            out += "allowed: \(outcome.reason)\n"
+        } else if decision.isAllowed {
             out += "allowed by:\n"
             for s in decision.statements { out += "  \(Self.describe(s))\n" }
         } else if decision.outcome == .explicitDeny {
@@ -282,17 +308,14 @@ enum SimulationInput {
     }
 }
 
-/// A request against a world: the caller as the world defines it, its policies, and the
-/// resource's policy and owner.
+/// A request against a world: the caller as the world defines it, decided through the same
+/// authorization input as the endpoint's.
 struct WorldSimulation {
-    var principal: PrincipalIdentity
-    var policies: PolicySet
-    var resourceAccount: String?
-    /// The keys the endpoint would set for this request (the user's --context overrides them).
-    var derivedContext: [String: [String]] = [:]
+    var caller: Caller
     var notes: [String] = []
 
-    init(world: World, principal text: String, action: String, resource: String, now: Date) throws(SimulationInputError) {
+    /// The caller named by `text` (an ARN, a service name or `anonymous`) as the world defines it.
+    init(world: World, principal text: String, now: Date) throws(SimulationInputError) {
         var p: PrincipalIdentity
         switch SimulationInput.principal(text) {
         case .success(let parsed): p = parsed
@@ -316,38 +339,7 @@ struct WorldSimulation {
         default:
             break
         }
-        principal = p
-        policies = Authorizer(world: world).identityPolicies(of: Caller(principal: p))
-
-        // The resource's policy and owner.
-        let lowerAction = action.lowercased()
-        if resource.hasPrefix("arn:aws:s3:::") {
-            let path = resource.dropFirst("arn:aws:s3:::".count)
-            let bucketName = String(path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-            if let bucket = world.bucket(named: bucketName) {
-                policies.resource = bucket.policy
-                resourceAccount = bucket.account
-            } else {
-                resourceAccount = p.account
-                notes.append("bucket \(bucketName) is not in the world: treated as owned by the caller's account, with no bucket policy")
-            }
-        } else if lowerAction.hasPrefix("sts:assumerole") || lowerAction == "sts:tagsession" || lowerAction == "sts:setsourceidentity" {
-            guard let role = world.role(arn: resource) else {
-                throw SimulationInputError("no role \(resource) in \(world.source): \(action) needs a role ARN such as arn:aws:iam::ACCOUNT:role/NAME")
-            }
-            policies.resource = role.trustPolicy
-            resourceAccount = role.account
-        } else {
-            resourceAccount = SimulationInput.account(ofResource: resource) ?? p.account
-        }
-
-        derivedContext["aws:RequestedRegion"] = [world.region]
-        derivedContext["aws:SecureTransport"] = ["true"]
-        if let resourceAccount { derivedContext["aws:ResourceAccount"] = [resourceAccount] }
-        if let org = world.organization {
-            if let account = p.account, org.accounts.contains(account) { derivedContext["aws:PrincipalOrgID"] = [org.id] }
-            if let resourceAccount, org.accounts.contains(resourceAccount) { derivedContext["aws:ResourceOrgID"] = [org.id] }
-        }
+        caller = Caller(principal: p)
     }
 
     static func known(_ names: Dictionary<String, some Any>.Keys?, _ what: String) -> String {
@@ -499,12 +491,13 @@ struct BatchCase {
 
 /// Ordered JSON output.
 indirect enum JSONOut {
-    case string(String), number(Int), null, array([JSONOut]), object([(String, JSONOut)])
+    case string(String), number(Int), bool(Bool), null, array([JSONOut]), object([(String, JSONOut)])
 
     var text: String {
         switch self {
         case .string(let s): return Self.quote(s)
         case .number(let n): return String(n)
+        case .bool(let b): return b ? "true" : "false"
         case .null: return "null"
         case .array(let items): return "[" + items.map(\.text).joined(separator: ", ") + "]"
         case .object(let pairs): return "{" + pairs.map { Self.quote($0.0) + ": " + $0.1.text }.joined(separator: ", ") + "}"

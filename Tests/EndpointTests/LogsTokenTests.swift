@@ -31,7 +31,7 @@ import World
                                Arguments: [:], Timeout: 10, MaxCapacity: 0.0625, GlueVersion: "3.0")
         #expect(configuration.glueJobs.admit(run, limit: 1) != nil)
         let root = Caller(principal: PrincipalIdentity(kind: .root, arn: "arn:aws:iam::111111111111:root", account: "111111111111"))
-        try body(LogsService(configuration: configuration, authorizer: Authorizer(world: world)), root)
+        try body(LogsService(configuration: configuration, access: AccessControl(world: world, events: configuration.events)), root)
     }
 
     static func messages(_ logs: LogsService, _ caller: Caller, token: String?) throws -> [String] {
