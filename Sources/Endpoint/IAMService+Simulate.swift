@@ -29,27 +29,50 @@ extension IAMCall {
         }
         func managedType(_ arn: String) -> String { arn.contains(":aws:policy/") ? "aws-managed" : "user-managed" }
 
+        // The principal's own policies, as the endpoint gathers them for its calls (a user's
+        // include its groups'; the organization's SCPs apply to its account).
+        var organizationPolicies: [[NamedPolicy]] = []
+        var sourceCaller: Caller?
         if principalPolicy {
             let source = params["PolicySourceArn"] ?? ""
             if let error = authorize("iam:SimulatePrincipalPolicy", resource: source) { return .failure(error) }
             if let role = world.role(arn: source) {
                 principal = PrincipalIdentity(kind: .assumedRole, arn: role.arn, account: role.account, userId: role.roleId, roleArn: role.arn, tags: role.tags)
-                for (name, policy) in zip(role.inlinePolicyNames, role.inlinePolicies) { identity.append(add(name, policy.policy, "role")) }
-                for arn in role.managedPolicyArns { if let p = world.managedPolicy(arn: arn) { identity.append(add(IAMXML.policyName(arn), p.policy, managedType(arn))) } }
-                boundary = role.permissionsBoundaryArn.flatMap { arn in world.managedPolicy(arn: arn).map { add(IAMXML.policyName(arn), $0.policy, managedType(arn)) } }
             } else if let user = world.user(arn: source) {
                 principal = user.principal
-                for (name, policy) in zip(user.inlinePolicyNames, user.inlinePolicies) { identity.append(add(name, policy.policy, "user")) }
-                for arn in user.managedPolicyArns { if let p = world.managedPolicy(arn: arn) { identity.append(add(IAMXML.policyName(arn), p.policy, managedType(arn))) } }
-                boundary = user.permissionsBoundaryArn.flatMap { arn in world.managedPolicy(arn: arn).map { add(IAMXML.policyName(arn), $0.policy, managedType(arn)) } }
             } else {
                 return .failure(noSuch("Could not find user, group or role with specified ARN: \(source)"))
             }
+            sourceCaller = Caller(principal: principal)
         } else {
             if let error = authorize("iam:SimulateCustomPolicy", resource: "*") { return .failure(error) }
             let callerArn = params["CallerArn"] ?? "arn:aws:iam::\(account):user/simulated-caller"
             principal = world.user(arn: callerArn)?.principal
                 ?? PrincipalIdentity(kind: .user, arn: callerArn, account: IAMArn(callerArn)?.account ?? account, userId: "AIDASIMULATEDCALLER", userName: String(callerArn.split(separator: "/").last ?? ""))
+        }
+        if let sourceCaller {
+            let own = world.accessInput(for: AccessRequest(caller: sourceCaller, action: actions.first ?? "", resource: resources.first ?? "*"), now: now).policies
+            // Inline policies are reported by their IAM names, with the kind of entity that holds them.
+            var inline: [NamedPolicy: (String, String)] = [:]
+            if let role = world.role(arn: principal.arn) {
+                for (name, policy) in zip(role.inlinePolicyNames, role.inlinePolicies) { inline[policy] = (name, "role") }
+            } else if let user = world.user(arn: principal.arn) {
+                for (name, policy) in zip(user.inlinePolicyNames, user.inlinePolicies) { inline[policy] = (name, "user") }
+                for groupName in user.groups {
+                    guard let group = world.accounts[user.account]?.groups[groupName] else { continue }
+                    for policy in group.inlinePolicies { inline[policy] = (policy.name, "group") }
+                }
+            }
+            for named in own.identity {
+                if let (name, type) = inline[named] {
+                    identity.append(add(name, named.policy, type))
+                } else {
+                    let arn = named.policyArn ?? named.name
+                    identity.append(add(IAMXML.policyName(arn), named.policy, managedType(arn)))
+                }
+            }
+            boundary = own.permissionsBoundary.map { add(IAMXML.policyName($0.policyArn ?? $0.name), $0.policy, managedType($0.policyArn ?? $0.name)) }
+            organizationPolicies = own.scps
         }
         if let callerArn = params["CallerArn"], principalPolicy, let user = world.user(arn: callerArn) { principal = user.principal }
 
@@ -86,14 +109,15 @@ extension IAMCall {
         var members: [String] = []
         for action in actions {
             for resource in resources {
-                var set = PolicySet(identity: identity, resource: resourcePolicy, permissionsBoundary: boundary)
+                var set = PolicySet(identity: identity, resource: resourcePolicy, permissionsBoundary: boundary, scps: organizationPolicies)
                 set.resourcePolicyRequired = resourcePolicy == nil ? false : nil
                 let request = AuthorizationRequest(principal: principal, action: action, resource: resource,
                                                    resourceAccount: resourceOwner ?? principal.account, context: context, now: now)
                 let decision = PolicyEvaluator.evaluate(request, policies: set)
                 let considered = identity + [boundary, resourcePolicy].compactMap { $0 }
                 let missing = Self.conditionKeys(in: considered, action: action, resource: resource).filter { !supplied.contains($0.lowercased()) }
-                members.append(Self.result(action: action, resource: resource, decision: decision, types: types, missing: missing, boundary: boundary != nil))
+                members.append(Self.result(action: action, resource: resource, decision: decision, types: types, missing: missing, boundary: boundary != nil,
+                                           organizations: !organizationPolicies.isEmpty))
             }
         }
         let tag = principalPolicy ? "SimulatePrincipalPolicyResult" : "SimulateCustomPolicyResult"
@@ -116,7 +140,8 @@ extension IAMCall {
         }
     }
 
-    static func result(action: String, resource: String, decision: Decision, types: [String: String], missing: [String], boundary: Bool) -> String {
+    static func result(action: String, resource: String, decision: Decision, types: [String: String], missing: [String], boundary: Bool,
+                       organizations: Bool = false) -> String {
         let i = "        "
         var xml = "      <member>\n\(i)<EvalActionName>\(XML.escape(action))</EvalActionName>\n\(i)<EvalResourceName>\(XML.escape(resource))</EvalResourceName>\n"
         xml += "\(i)<EvalDecision>\(evalDecision(decision))</EvalDecision>\n\(i)<MatchedStatements>\n"
@@ -126,7 +151,8 @@ extension IAMCall {
         xml += "\(i)</MatchedStatements>\n\(i)<MissingContextValues>\n"
         for key in missing { xml += "\(i)  <member>\(XML.escape(key))</member>\n" }
         xml += "\(i)</MissingContextValues>\n"
-        xml += "\(i)<OrganizationsDecisionDetail>\n\(i)  <AllowedByOrganizations>true</AllowedByOrganizations>\n\(i)</OrganizationsDecisionDetail>\n"
+        let allowedByOrganizations = !(organizations && decision.deniedBy == .scp)
+        xml += "\(i)<OrganizationsDecisionDetail>\n\(i)  <AllowedByOrganizations>\(allowedByOrganizations)</AllowedByOrganizations>\n\(i)</OrganizationsDecisionDetail>\n"
         if boundary {
             let allowed = decision.deniedBy != .permissionsBoundary
             xml += "\(i)<PermissionsBoundaryDecisionDetail>\n\(i)  <AllowedByPermissionsBoundary>\(allowed)</AllowedByPermissionsBoundary>\n\(i)</PermissionsBoundaryDecisionDetail>\n"

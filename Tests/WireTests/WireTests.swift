@@ -64,6 +64,34 @@ final class ServeProcess: @unchecked Sendable {
         try await Self.offPool { try Self.runWireChecks() }
     }
 
+    /// Every service's denial and the unserved-service answer, parsed by botocore (wire_protocols.py).
+    @Test func errorsParseInEveryProtocol() async throws {
+        try await Self.offPool {
+            let python = try #require(onPath("python3"), "python3 is not on PATH: install Python 3 with boto3")
+            let serve = try ServeProcess(world: wireRoot.appendingPathComponent("sts-iam-world.yaml"), principal: "arn:aws:iam::111111111111:user/bob")
+            defer { serve.stop() }
+            let endpoint = try #require(serve.environment["AWS_ENDPOINT_URL"], "serve printed no AWS_ENDPOINT_URL")
+            let script = Process()
+            script.executableURL = URL(fileURLWithPath: python)
+            script.arguments = [wireRoot.appendingPathComponent("wire_protocols.py").path]
+            var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("AWS_") }
+            for (k, v) in serve.environment { env[k] = v }
+            env["AWS_ENDPOINT_URL"] = endpoint
+            env["AWS_CONFIG_FILE"] = "/dev/null"
+            env["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null"
+            script.environment = env
+            let out = Pipe()
+            script.standardOutput = out
+            script.standardError = out
+            try script.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            script.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            #expect(script.terminationStatus == 0, "protocol checks failed:\n\(text)")
+            #expect(text.contains("all protocol checks passed"), "\(text)")
+        }
+    }
+
     static func offPool(_ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
             Thread.detachNewThread {
