@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),
         .testTarget(name: "WorldTests", dependencies: ["World"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "RawHTTP", "World", "ObjectStore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "RawHTTP", "World", "ObjectStore", "SigV4", "IAMPolicy", .product(name: "Crypto", package: "swift-crypto")]),
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP", "SigV4", .product(name: "Crypto", package: "swift-crypto")]),

@@ -60,7 +60,12 @@ extension IAMCall {
                 for (name, policy) in zip(user.inlinePolicyNames, user.inlinePolicies) { inline[policy] = (name, "user") }
                 for groupName in user.groups {
                     guard let group = world.accounts[user.account]?.groups[groupName] else { continue }
-                    for policy in group.inlinePolicies { inline[policy] = (policy.name, "group") }
+                    for policy in group.inlinePolicies {
+                        // Kept as "inline policy NAME of group GROUP"; IAM reports NAME.
+                        let name = policy.name.hasPrefix("inline policy ") && policy.name.hasSuffix(" of group \(groupName)")
+                            ? String(policy.name.dropFirst("inline policy ".count).dropLast(" of group \(groupName)".count)) : policy.name
+                        inline[policy] = (name, "group")
+                    }
                 }
             }
             for named in own.identity {
@@ -145,7 +150,8 @@ extension IAMCall {
         let i = "        "
         var xml = "      <member>\n\(i)<EvalActionName>\(XML.escape(action))</EvalActionName>\n\(i)<EvalResourceName>\(XML.escape(resource))</EvalResourceName>\n"
         xml += "\(i)<EvalDecision>\(evalDecision(decision))</EvalDecision>\n\(i)<MatchedStatements>\n"
-        for s in decision.statements {
+        // The simulator lists the statements of the policies it was given, not the organization's.
+        for s in decision.statements where s.policyType != .scp && s.policyType != .rcp {
             xml += "\(i)  <member>\n\(i)    <SourcePolicyId>\(XML.escape(s.policyName))</SourcePolicyId>\n\(i)    <SourcePolicyType>\(types[s.policyName] ?? "none")</SourcePolicyType>\n\(i)  </member>\n"
         }
         xml += "\(i)</MatchedStatements>\n\(i)<MissingContextValues>\n"
