@@ -16,6 +16,22 @@ import Testing
         #expect(result.stdout.split(separator: "\n").filter { $0.hasPrefix("PASS ") }.count == passed)
         let xml = try String(contentsOf: junit, encoding: .utf8)
         #expect(xml.contains("tests=\"\(passed)\" failures=\"0\""))
+
+        // Every call of every scenario decides the same again through `simulate --replay`,
+        // against the world (and patches) the run recorded: one authorization input for both.
+        let folders = try FileManager.default.contentsOfDirectory(at: runs, includingPropertiesForKeys: nil)
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent("events.jsonl").path) }
+        #expect(folders.count >= passed)
+        var agreed = 0
+        for folder in folders {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("world.json").path), "\(folder.lastPathComponent) has no world.json")
+            let replay = try glueshim(["simulate", "--replay", folder.path])
+            #expect(replay.status == 0, "\(folder.lastPathComponent): \(replay.stdout)\(replay.stderr)")
+            let summary = replay.stdout.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(summary.contains(" agree, 0 differ"), "\(folder.lastPathComponent): \(replay.stdout)")
+            agreed += Int(summary.split(separator: " ").first ?? "") ?? 0
+        }
+        #expect(agreed >= 3 * passed, "only \(agreed) calls were decided again")
     }
 
     func scenarioFolder(expect: String, script: String = "print('hello')\n") throws -> URL {

@@ -170,3 +170,85 @@ import Testing
         #expect(r.stderr.contains(c.says), "stderr: \(r.stderr)")
     }
 }
+
+/// `simulate` decides through the endpoint's authorization input: the organization's SCPs, a
+/// user's groups, the transport jobs use, and the calls that need no permission.
+@Suite struct SimulateAgreesWithTheEndpointTests {
+    static let carol = "arn:aws:iam::111111111111:user/carol"
+
+    func world() throws -> String {
+        let folder = temporaryFolder("simulate-world")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("world.yaml")
+        try """
+        region: us-east-1
+        organization:
+          id: o-simulate01
+          managementAccount: "999999999999"
+          root: r-si01
+          accounts: ["111111111111", "999999999999"]
+          serviceControlPolicies:
+            FullAWSAccess:
+              targets: [r-si01, "111111111111"]
+              document: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
+            NoDeletes:
+              targets: ["111111111111"]
+              document: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}]}'
+        accounts:
+          "111111111111":
+            groups:
+              writers:
+                policies:
+                  write: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
+            users:
+              carol:
+                groups: [writers]
+            buckets:
+              team-bucket: {}
+              tls-only:
+                policy: '{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::tls-only/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}'
+        """.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    func decide(_ args: [String]) throws -> [String: Any] {
+        let r = try glueshim(["simulate", "--json"] + args)
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func organizationPoliciesAndGroupsApply() throws {
+        let world = try world()
+        let put = try decide(["--world", world, "--principal", Self.carol, "--action", "s3:PutObject", "--resource", "arn:aws:s3:::team-bucket/k"])
+        #expect(put["decision"] as? String == "Allowed")
+        #expect((put["statements"] as? [[String: Any]])?.contains { $0["policyType"] as? String == "identity" } == true)
+        let delete = try decide(["--world", world, "--principal", Self.carol, "--action", "s3:DeleteObject", "--resource", "arn:aws:s3:::team-bucket/k"])
+        #expect(delete["decision"] as? String == "ExplicitlyDenied")
+        #expect(delete["deniedBy"] as? String == "scp")
+    }
+
+    @Test func transportIsThatOfJobsUnlessGiven() throws {
+        let world = try world()
+        let args = ["--world", world, "--principal", Self.carol, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::tls-only/k"]
+        #expect(try decide(args)["decision"] as? String == "ExplicitlyDenied")
+        #expect(try decide(args + ["--transport", "https"])["decision"] as? String == "Allowed")
+        let bad = try glueshim(["simulate"] + args + ["--transport", "tls"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("expected http or https"))
+    }
+
+    @Test func getCallerIdentityNeedsNoPermission() throws {
+        let folder = temporaryFolder("cases")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("cases.json")
+        try """
+        [{"id": "identity under deny", "request": {"principal": "arn:aws:iam::111111111111:user/dave", "action": "sts:GetCallerIdentity", "resource": "*"},
+          "policies": {"identity": [{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}]}}]
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let r = try glueshim(["simulate", "--cases", file.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains(#""decision": "Allowed""#), "\(r.stdout)")
+        let one = try decide(["--world", try world(), "--principal", Self.carol, "--action", "sts:GetCallerIdentity", "--resource", "*"])
+        #expect(one["decision"] as? String == "Allowed")
+    }
+}
