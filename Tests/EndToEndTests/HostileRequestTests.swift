@@ -195,6 +195,61 @@ import Testing
         #expect(c.peakMiB > 0 && c.peakMiB < 256, "peak RSS \(c.peakMiB) MiB")
     }
 
+    /// Every file under the state folder with its size.
+    static func files(under folder: URL) -> [String: Int] {
+        var result: [String: Int] = [:]
+        let keys: [URLResourceKey] = [.fileSizeKey, .isRegularFileKey]
+        guard let walk = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: keys) else { return result }
+        for case let url as URL in walk {
+            let values = try? url.resourceValues(forKeys: Set(keys))
+            if values?.isRegularFile == true { result[url.path] = values?.fileSize ?? 0 }
+        }
+        return result
+    }
+
+    /// A 1 GiB upload whose signature is wrong, or whose key is unknown, is refused from its head:
+    /// the answer comes before any byte of the body is sent, and nothing is written.
+    @Test func uploadsAreAuthenticatedBeforeTheirBody() throws {
+        let c = try Client()
+        defer { c.serve.stop() }
+        try c.createBucket()
+        let before = Self.files(under: c.serve.state)
+        let path = "/\(Self.bucket)/refused.bin"
+
+        func openHead(_ tamper: (String) -> String) throws -> RawConnection {
+            var headers = c.sign("PUT", path, payloadHash: SigV4.unsignedPayload)
+            headers = headers.map { $0.0.lowercased() == "authorization" ? ($0.0, tamper($0.1)) : $0 }
+            headers.append(("Content-Length", String(1 << 30)))
+            let connection = try RawConnection(port: c.port, timeout: 20)
+            connection.send("PUT \(path) HTTP/1.1\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n")
+            return connection
+        }
+
+        // A signature off by one character: answered with no body sent.
+        let badSignature = try openHead { header in
+            let last = header.last == "0" ? "1" : "0"
+            return String(header.dropLast()) + last
+        }
+        let refused = badSignature.readResponse()
+        #expect(refused?.status == 403 && refused?.code == "SignatureDoesNotMatch", "\(refused?.text ?? "no answer before the body")")
+
+        // A key the endpoint never issued.
+        let unknownKey = try openHead { $0.replacingOccurrences(of: c.credentials.accessKeyId, with: "AKIAUNKNOWNKEY000000") }
+        let unknown = unknownKey.readResponse()
+        #expect(unknown?.status == 403 && unknown?.code == "InvalidAccessKeyId", "\(unknown?.text ?? "no answer before the body")")
+
+        // A bad signature followed at once by 64 MiB of body: still refused, still nothing kept.
+        let pushed = try openHead { String($0.dropLast()) + ($0.last == "0" ? "1" : "0") }
+        let piece = [UInt8](repeating: 0x41, count: 1 << 20)
+        for _ in 0..<64 where pushed.send(piece) {}
+        #expect(pushed.readResponse()?.code == "SignatureDoesNotMatch")
+
+        #expect(try c.send("HEAD", path)?.status == 404)
+        #expect(try c.healthy())
+        let after = Self.files(under: c.serve.state)
+        #expect(after == before, "written under the state folder: \(Set(after.keys).subtracting(before.keys).sorted())")
+    }
+
     @Test func keysThatClimbOrCarryNULStayInsideTheStore() throws {
         let c = try Client()
         defer { c.serve.stop() }
