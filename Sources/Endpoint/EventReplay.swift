@@ -95,7 +95,7 @@ public enum EventReplay {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { d in
             let text = try d.singleValueContainer().decode(String.self)
-            guard let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+            guard let date = (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
                 ?? (try? Date(text, strategy: Date.ISO8601FormatStyle())) else {
                 throw DecodingError.dataCorrupted(.init(codingPath: d.codingPath, debugDescription: "not a time: \(text)"))
             }

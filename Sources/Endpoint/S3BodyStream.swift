@@ -209,7 +209,7 @@ struct StagingSink {
 /// be split, and MD5 alone is a third of an upload's CPU time. Bytes are kept as slices of the
 /// received buffers (no copy) and handed off a batch at a time; at most one batch is being
 /// hashed while the next one is gathered, so memory stays bounded by two batches.
-struct BackgroundHash<Digest: HashFunction> {
+struct BackgroundHash<Digest: HashFunction & SendableMetatype> {
     static var batchBytes: Int { 1 << 20 }
 
     /// The digest moves between tasks but is only ever used by one of them at a time: the
