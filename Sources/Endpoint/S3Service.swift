@@ -48,45 +48,15 @@ struct S3Service: Sendable {
         if let name = address.bucket, let wrong = wrongRegion(name, key: address.key, request, query: query) {
             return wrong.response(.restXML, requestId: request.requestId)
         }
-        switch (request.method, address.bucket, address.key) {
-        case ("GET", nil, nil): result = listBuckets(request, caller: caller, now: now)
-        case ("HEAD", let bucket?, nil): result = headBucket(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["location"] != nil:
-            result = getBucketLocation(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["policy"] != nil: result = getBucketPolicy(bucket, request, caller: caller, now: now)
-        case ("PUT", let bucket?, nil) where query["policy"] != nil: result = putBucketPolicy(bucket, request, caller: caller, now: now)
-        case ("DELETE", let bucket?, nil) where query["policy"] != nil: result = deleteBucketPolicy(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["acl"] != nil: result = getBucketAcl(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["tagging"] != nil: result = getBucketTagging(bucket, request, caller: caller, now: now)
-        case ("PUT", let bucket?, nil) where query["tagging"] != nil: result = putBucketTagging(bucket, request, caller: caller, now: now)
-        case ("DELETE", let bucket?, nil) where query["tagging"] != nil: result = deleteBucketTagging(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["uploads"] != nil: result = listMultipartUploads(bucket, request, caller: caller, now: now)
-        case ("POST", let bucket?, nil) where query["delete"] != nil: result = deleteObjects(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["list-type"] == "2":
-            result = listObjectsV2(bucket, request, caller: caller, now: now)
-        case ("GET", let bucket?, nil) where query["list-type"] == nil:
-            result = listObjectsV1(bucket, request, caller: caller, now: now)
-        case ("PUT", let bucket?, nil) where query.isEmpty: result = createBucket(bucket, request, caller: caller, now: now)
-        case ("DELETE", let bucket?, nil) where query.isEmpty: result = deleteBucket(bucket, request, caller: caller, now: now)
-        case ("POST", let bucket?, let key?) where query["uploads"] != nil: result = createMultipartUpload(bucket, key, request, caller: caller, now: now)
-        case ("POST", let bucket?, let key?) where query["uploadId"] != nil: result = await onBlockingPool { completeMultipartUpload(bucket, key, request, caller: caller, now: now) }
-        case ("PUT", let bucket?, let key?) where query["uploadId"] != nil && query["partNumber"] != nil:
-            result = await onBlockingPool { uploadPart(bucket, key, request, caller: caller, now: now) }
-        case ("DELETE", let bucket?, let key?) where query["uploadId"] != nil: result = abortMultipartUpload(bucket, key, request, caller: caller, now: now)
-        case ("GET", let bucket?, let key?) where query["uploadId"] != nil: result = listParts(bucket, key, request, caller: caller, now: now)
-        case ("GET", let bucket?, let key?) where query["tagging"] != nil: result = getObjectTagging(bucket, key, request, caller: caller, now: now)
-        case ("PUT", let bucket?, let key?) where query["tagging"] != nil: result = putObjectTagging(bucket, key, request, caller: caller, now: now)
-        case ("DELETE", let bucket?, let key?) where query["tagging"] != nil: result = deleteObjectTagging(bucket, key, request, caller: caller, now: now)
-        case ("PUT", let bucket?, let key?) where request.header("x-amz-copy-source") != nil:
-            result = await onBlockingPool { copyObject(bucket, key, request, caller: caller, now: now) }
-        case ("PUT", let bucket?, let key?): result = await onBlockingPool { putObject(bucket, key, request, caller: caller, now: now) }
-        case ("GET", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: false)
-        case ("HEAD", let bucket?, let key?): result = getObject(bucket, key, request, caller: caller, now: now, head: true)
-        case ("DELETE", let bucket?, let key?) where query.isEmpty || query.keys.allSatisfy({ $0 == "versionId" }):
-            result = deleteObject(bucket, key, request, caller: caller, now: now)
-        default:
-            result = .failure(AWSServiceError(code: "NotImplemented", status: 501,
-                                              message: "A header you provided implies functionality that is not implemented", extraFields: []))
+        // S3's own table names the operation; a shape it names no served operation for changes nothing.
+        let level: S3Level = address.bucket == nil ? .service : (address.key == nil ? .bucket : .object)
+        let resolution = S3Routes.resolve(method: request.method, level: level, query: query, header: request.header)
+        if case .route(let route) = resolution, let handler = route.handler {
+            result = await dispatch(handler, address, request, caller: caller, now: now)
+        } else {
+            let error = AWSServiceError.s3NotImplemented
+            recordUnsupported(caller, resolution, method: request.method, address: address, now: now, error: error)
+            result = .failure(error)
         }
         switch result {
         case .success(var response):

@@ -71,6 +71,13 @@ res = s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "copy.txt"}],
 check(not res.get("Deleted") and not res.get("Errors"), f"quiet delete {res}")
 check(code_of(lambda: s3.head_object(Bucket=bucket, Key="copy.txt")) == "404", "deleted")
 
+# Operations glueshim does not serve answer NotImplemented and leave the object as it was.
+check(code_of(lambda: s3.put_object_acl(Bucket=bucket, Key="small.txt", ACL="public-read")) == "NotImplemented", "put_object_acl")
+check(code_of(lambda: s3.get_object_acl(Bucket=bucket, Key="small.txt")) == "NotImplemented", "get_object_acl")
+check(s3.get_object(Bucket=bucket, Key="small.txt")["Body"].read() == b"hello world", "object kept after put_object_acl")
+check(code_of(lambda: s3.list_object_versions(Bucket=bucket)) == "NotImplemented", "list_object_versions")
+check(code_of(lambda: s3.get_bucket_versioning(Bucket=bucket)) == "NotImplemented", "get_bucket_versioning")
+
 # Keys are opaque.
 for key in ["../x", "a//b", "trailing/", "ünï/鍵", "k" * 1024]:
     s3.put_object(Bucket=bucket, Key=key, Body=key.encode())
