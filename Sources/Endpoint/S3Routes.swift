@@ -1,4 +1,5 @@
 import Foundation
+import World
 
 /// What a request's path names: the service itself, a bucket, or an object in a bucket.
 enum S3Level: String, Sendable, CaseIterable {
@@ -262,9 +263,8 @@ extension S3Service {
             reason = "no S3 operation is \(method) on \(address.key != nil ? "an object" : address.bucket != nil ? "a bucket" : "the service")"
                 + (keys.isEmpty ? "" : " with ?" + keys.joined(separator: "&"))
         }
-        configuration.events.record(CallEvent(time: now, service: "s3", operation: operation, action: action, principal: caller.principal.arn,
-                                              resource: resource, decision: "unsupported", reason: reason,
-                                              status: error.status, errorCode: error.code))
+        access.record(AccessRequest(caller: caller, action: action, resource: resource), service: "s3", operation: operation,
+                      decision: "unsupported", reason: reason, error: error, now: now)
     }
 
     /// Runs the handler of a served operation.
