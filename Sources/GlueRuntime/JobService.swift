@@ -13,13 +13,13 @@ public enum JobService {
 
     /// Registers every job folder under `folder` (each with a job.yaml/job.json); returns their names.
     @discardableResult
-    public static func loadJobFolders(_ folder: URL, world: World, into registry: GlueJobRegistry) -> [String] {
+    public static func loadJobFolders(_ folder: URL, world: World, into registry: GlueJobRegistry, now: Date) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         var loaded: [String] = []
         for name in names.sorted() {
             guard let source = try? JobSource.load(folder.appendingPathComponent(name).path, role: nil) else { continue }
             let account = world.role(nameOrArn: source.definition.Role, defaultAccount: nil)?.account ?? world.accounts.keys.sorted().first ?? ""
-            if registry.create(StoredJob(definition: source.definition, createdOn: Date(), account: account,
+            if registry.create(StoredJob(definition: source.definition, createdOn: now, account: account,
                                          localScript: source.localScript, folder: source.folder)) {
                 loaded.append(source.definition.Name)
             }

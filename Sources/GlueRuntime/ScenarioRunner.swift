@@ -30,7 +30,7 @@ public enum ScenarioRunner {
             while next < min(max(1, parallelism), scenarios.count) { add(next); next += 1 }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if next < scenarios.count { add(next); next += 1 }
+                if next < scenarios.count, !Task.isCancelled { add(next); next += 1 }
             }
             return results.compactMap { $0 }
         }
