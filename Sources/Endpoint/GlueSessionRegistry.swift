@@ -39,10 +39,14 @@ public protocol GlueSessionInterpreter: Sendable {
     func shutdown()
     /// Returns once the interpreter and everything it started have ended (after `shutdown()`).
     func waitUntilEnded() async
+    /// The session has ended: `record` is its last state as GetSession returns it (JSON), for the
+    /// interpreter to keep beside its logs.
+    func sessionEnded(record: Data)
 }
 
 extension GlueSessionInterpreter {
     public func waitUntilEnded() async {}
+    public func sessionEnded(record: Data) {}
 }
 
 /// Why a session could not start; becomes the session's ErrorMessage (status FAILED).
@@ -262,7 +266,7 @@ public final class GlueSessionRegistry: Sendable {
 
     /// Ends a session: status, CompletedOn, unfinished statements cancelled, interpreter gone.
     func end(account: String, id: String, status: String, message: String? = nil) {
-        let interpreter = state.withLock { s -> (any GlueSessionInterpreter)? in
+        let ended = state.withLock { s -> (interpreter: (any GlueSessionInterpreter)?, last: (any GlueSessionInterpreter)?, record: GlueSessionRecord)? in
             let key = Self.key(account, id)
             guard var entry = s[key], !entry.record.isTerminal else { return nil }
             entry.record.status = status
@@ -276,9 +280,18 @@ public final class GlueSessionRegistry: Sendable {
             let interpreter = entry.interpreter
             entry.interpreter = nil
             s[key] = entry
-            return interpreter
+            return (interpreter, entry.lastInterpreter, entry.record)
         }
-        interpreter?.shutdown()
+        guard let ended else { return }
+        ended.interpreter?.shutdown()
+        recordEnd(ended.record, in: ended.last)
+    }
+
+    /// Hands the session's final record to its interpreter, which keeps it beside its logs.
+    private func recordEnd(_ record: GlueSessionRecord, in interpreter: (any GlueSessionInterpreter)?) {
+        guard let interpreter,
+              let data = try? JSONSerialization.data(withJSONObject: record.apiObject(now: clock()), options: [.sortedKeys]) else { return }
+        interpreter.sessionEnded(record: data)
     }
 
     /// StopSession: STOPPING now, STOPPED once the interpreter is gone.
@@ -292,9 +305,9 @@ public final class GlueSessionRegistry: Sendable {
                 return interpreter
             }
             interpreter?.shutdown()
-            self.state.withLock { s in
+            let stopped = self.state.withLock { s -> (GlueSessionRecord, (any GlueSessionInterpreter)?)? in
                 let key = Self.key(account, id)
-                guard var entry = s[key], entry.record.status == "STOPPING" else { return }
+                guard var entry = s[key], entry.record.status == "STOPPING" else { return nil }
                 let now = clock()
                 entry.record.status = "STOPPED"
                 entry.record.completedOn = now
@@ -303,7 +316,9 @@ public final class GlueSessionRegistry: Sendable {
                     entry.record.statements[index].completedOn = now
                 }
                 s[key] = entry
+                return (entry.record, entry.lastInterpreter)
             }
+            if let (record, last) = stopped { self.recordEnd(record, in: last) }
         }
     }
 

@@ -68,7 +68,8 @@ struct SessionLauncher: GlueSessionLauncher {
         let worker: SessionWorker
         do {
             worker = try SessionWorker(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
-                                       environment: env, folder: folder, maxProcesses: options.limits.maxProcesses)
+                                       environment: env, folder: folder, maxProcesses: options.limits.maxProcesses,
+                                       errorReport: options.progress)
         } catch {
             throw GlueSessionLaunchError(error.description)
         }
@@ -87,8 +88,14 @@ struct SessionLauncher: GlueSessionLauncher {
 final class SessionWorker: GlueSessionInterpreter, Sendable {
     let process: WorkerProcess
     private let replies = ReplyQueue()
+    /// The session's folder (logs, spec, its /tmp).
+    let folder: URL
+    private let errorReport: @Sendable (String) -> Void
 
-    init(executable: String, arguments: [String], environment: [String: String], folder: URL, maxProcesses: Int?) throws(RunError) {
+    init(executable: String, arguments: [String], environment: [String: String], folder: URL, maxProcesses: Int?,
+         errorReport: @escaping @Sendable (String) -> Void) throws(RunError) {
+        self.folder = folder
+        self.errorReport = errorReport
         do {
             process = try WorkerProcess(executable: executable, arguments: arguments, environment: environment,
                                         maxProcesses: maxProcesses, kind: "session", commandInput: true, answers: true)
@@ -110,7 +117,7 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
         return await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
                 try? await Task.sleep(for: .seconds(timeout))
-                process.killGroup()
+                if !Task.isCancelled { process.killGroup() }
                 return nil
             }
             group.addTask { [replies] in
@@ -166,6 +173,16 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
     }
 
     func waitUntilEnded() async { _ = await process.exitStatus() }
+
+    /// Keeps the session's last record as `session.json` beside its logs.
+    func sessionEnded(record: Data) {
+        let file = folder.appendingPathComponent("session.json")
+        do {
+            try record.write(to: file, options: .atomic)
+        } catch {
+            errorReport("glueshim: cannot write \(file.path): \(error.localizedDescription)")
+        }
+    }
 }
 
 /// Answer lines from a worker, handed to whoever waits for them in order.
