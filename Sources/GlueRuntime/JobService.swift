@@ -7,7 +7,7 @@ import World
 public enum JobService {
     /// Lets the endpoint run jobs (provisions the job's Python environment once).
     public static func enableJobRuns(_ configuration: inout EndpointConfiguration, options: RunOptions) throws(RunError) {
-        let environment = try PythonEnvironments.provision(options.progress)
+        let environment = try PythonEnvironments.provision(options)
         configuration.launcher = RuntimeJobLauncher(world: configuration.world, environment: environment, options: options, events: nil)
     }
 

@@ -23,6 +23,9 @@ public struct RunOptions: Sendable {
     public var minuteSeconds: Double = 60
     /// The limits of every worker (jobs and sessions); `glueshim` takes them from `GLUESHIM_WORKER_*`.
     public var limits: WorkerLimits = .standard
+    /// The job's Python environment and module layers are cached here; `glueshim` takes it from
+    /// `GLUESHIM_CACHE` (`PythonEnvironment.cacheDirectory(environment:)`).
+    public var cacheDirectory: String = PythonEnvironment.defaultCacheDirectory
     public var progress: @Sendable (String) -> Void = { _ in }
     public var stdout: @Sendable (Data) -> Void = { _ in }
     public var stderr: @Sendable (Data) -> Void = { _ in }
@@ -56,7 +59,7 @@ public enum RunEngine {
         let job = source.definition
         let merged = JobArguments.merge(job: job, run: options.arguments)
         if let problem = JobArguments.validate(merged) { throw .input("job \(job.Name): \(problem)") }
-        let environment = try PythonEnvironments.provision(options.progress)
+        let environment = try PythonEnvironments.provision(options)
 
         let firstId = JobRunRecord.newId()
         let storeFolder = options.runsDirectory.appendingPathComponent(firstId).appendingPathComponent("store")
@@ -102,10 +105,10 @@ public enum RunEngine {
 
 /// The job's Python environment, provisioned once per process.
 enum PythonEnvironments {
-    static func provision(_ progress: @escaping @Sendable (String) -> Void) throws(RunError) -> PythonEnvironment {
+    static func provision(_ options: RunOptions) throws(RunError) -> PythonEnvironment {
         let environment: PythonEnvironment
         do {
-            environment = try PythonEnvironment.provision(progress: progress)
+            environment = try PythonEnvironment.provision(cache: options.cacheDirectory, progress: options.progress)
         } catch {
             throw .local(error.description)
         }

@@ -162,7 +162,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
 
         if let modules = merged["--additional-python-modules"], !modules.isEmpty {
             do {
-                libraryPaths.append(try ModuleLayer.install(modules, environment: environment, progress: options.progress))
+                libraryPaths.append(try ModuleLayer.install(modules, environment: environment, cache: options.cacheDirectory, progress: options.progress))
             } catch {
                 return .failedToStart(error.description)
             }
@@ -192,7 +192,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
         if !world.profiles.isEmpty {
             var profiles = world.profiles
             for (name, profile) in profiles where profile.credentialSource != nil { profiles[name]?.credentialSource = "EcsContainer" }
-            let folder = URL(fileURLWithPath: PythonEnvironment.cacheDirectory()).appendingPathComponent("run-config")
+            let folder = URL(fileURLWithPath: options.cacheDirectory).appendingPathComponent("run-config")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let file = folder.appendingPathComponent(run.Id)
             try world.awsConfigFile(profiles: profiles).write(to: file, atomically: true, encoding: .utf8)
@@ -204,8 +204,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
         let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
                                         environment: env, maxProcesses: options.limits.maxProcesses)
 
-        let outLog = LogFile(folder.appendingPathComponent("output.log"))
-        let errLog = LogFile(folder.appendingPathComponent("error.log"))
+        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: endpoint.configuration.clock)
+        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: endpoint.configuration.clock)
         let timedOut = TimeoutFlag(), stopped = TimeoutFlag()
         control.onStop { stopped.set(); process.killGroup() }
         let limit = Double(run.Timeout) * options.minuteSeconds

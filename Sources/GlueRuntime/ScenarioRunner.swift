@@ -37,7 +37,11 @@ public enum ScenarioRunner {
     }
 
     static func runOne(_ scenario: Scenario, options: RunOptions) async -> ScenarioResult {
-        let started = Date()
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let d = (ContinuousClock.now - started).components
+            return Double(d.seconds) + Double(d.attoseconds) / 1e18
+        }
         let world: World
         do {
             world = try World.load(from: scenario.world, patches: scenario.patches)
@@ -50,9 +54,9 @@ public enum ScenarioRunner {
         do {
             result = try await RunEngine.run(scenario.job, world: world, options: runOptions)
         } catch {
-            return ScenarioResult(name: scenario.name, seconds: Date().timeIntervalSince(started), failures: ["run: \(error.description)"], runFolder: nil)
+            return ScenarioResult(name: scenario.name, seconds: elapsed(), failures: ["run: \(error.description)"], runFolder: nil)
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = elapsed()
         return ScenarioResult(name: scenario.name, seconds: seconds,
                               failures: check(scenario.expectations, result: result, seconds: seconds), runFolder: result.folder)
     }

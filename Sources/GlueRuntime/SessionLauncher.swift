@@ -13,7 +13,7 @@ import Glibc
 public enum SessionService {
     /// Lets the endpoint run session interpreters (provisions the Python environment once).
     public static func enableSessions(_ configuration: inout EndpointConfiguration, options: RunOptions) throws(RunError) {
-        let environment = try PythonEnvironments.provision(options.progress)
+        let environment = try PythonEnvironments.provision(options)
         let launcher = SessionLauncher(world: configuration.world, environment: environment, options: options)
         configuration.glueSessions = GlueSessionRegistry(launcher: launcher, minuteSeconds: options.minuteSeconds, clock: configuration.clock)
     }
@@ -69,7 +69,7 @@ struct SessionLauncher: GlueSessionLauncher {
         do {
             worker = try SessionWorker(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
                                        environment: env, folder: folder, maxProcesses: options.limits.maxProcesses,
-                                       errorReport: options.progress)
+                                       clock: endpoint.configuration.clock, errorReport: options.progress)
         } catch {
             throw GlueSessionLaunchError(error.description)
         }
@@ -93,7 +93,7 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
     private let errorReport: @Sendable (String) -> Void
 
     init(executable: String, arguments: [String], environment: [String: String], folder: URL, maxProcesses: Int?,
-         errorReport: @escaping @Sendable (String) -> Void) throws(RunError) {
+         clock: @escaping @Sendable () -> Date, errorReport: @escaping @Sendable (String) -> Void) throws(RunError) {
         self.folder = folder
         self.errorReport = errorReport
         do {
@@ -102,8 +102,8 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
         } catch {
             throw RunError.local(error.description)
         }
-        let outLog = LogFile(folder.appendingPathComponent("output.log"))
-        let errLog = LogFile(folder.appendingPathComponent("error.log"))
+        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: clock)
+        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: clock)
         process.readAnswers(line: { [replies] in replies.push($0) }, closed: { [replies] in replies.close() })
         process.start(stdout: { outLog.write($0) }, stderr: { errLog.write($0) }, ended: { outLog.close(); errLog.close() })
     }

@@ -26,10 +26,13 @@ struct HostEnvironment {
     var limits: WorkerLimits
     /// Idle connections are closed after this (`GLUESHIM_IDLE_TIMEOUT_SECONDS`): 60 s by default.
     var idleTimeout: Duration
+    /// The job's Python environment and module layers (`GLUESHIM_CACHE`, `XDG_CACHE_HOME`, `HOME`).
+    var cacheDirectory: String
 
     init(_ environment: [String: String]) {
         minuteSeconds = RunOptions.minuteSeconds(from: environment)
         limits = WorkerLimits.fromEnvironment(environment)
+        cacheDirectory = PythonEnvironment.cacheDirectory(environment: environment)
         if let text = environment["GLUESHIM_IDLE_TIMEOUT_SECONDS"], let seconds = Double(text), seconds > 0 {
             idleTimeout = .milliseconds(Int64(seconds * 1000))
         } else {
@@ -40,5 +43,6 @@ struct HostEnvironment {
     func apply(to options: inout RunOptions) {
         options.minuteSeconds = minuteSeconds
         options.limits = limits
+        options.cacheDirectory = cacheDirectory
     }
 }

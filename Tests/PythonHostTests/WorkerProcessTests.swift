@@ -29,7 +29,7 @@ import Testing
         try FileManager.default.createDirectory(at: runFolder.appendingPathComponent(scriptFolder), withIntermediateDirectories: true)
         try source.write(to: runFolder.appendingPathComponent("\(scriptFolder)/job.py"), atomically: true, encoding: .utf8)
         // The support files must be visible inside the sandbox, so they come from the cache, not from /tmp.
-        let support = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: PythonEnvironment.cacheDirectory())
+        let support = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: PythonEnvironment.cacheDirectory(environment: ProcessInfo.processInfo.environment))
         let script = "/tmp/\(scriptFolder)/job.py"
         let spec = WorkerSpec(
             scriptPath: script, argv: [script] + arguments, modulePaths: [support], pythonExecutable: "/usr/bin/python3",
