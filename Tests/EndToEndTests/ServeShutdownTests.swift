@@ -151,6 +151,33 @@ import Glibc
         #expect(everything.filter(Self.isAlive).isEmpty)
     }
 
+    @Test func sigtermStopsGlueshimRunAndItsWorker() throws {
+        let work = temporaryFolder("run-sigterm")
+        let script = work.appendingPathComponent("sleeps.py")
+        try "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n".write(to: script, atomically: true, encoding: .utf8)
+        let runs = work.appendingPathComponent("runs")
+        let process = Process()
+        process.executableURL = glueshimBinary
+        process.arguments = ["run", script.path, "--role", "glue-role-test", "--runs-dir", runs.path]
+        process.currentDirectoryURL = repoRoot
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var workers: [LiveProcess] = []
+        #expect(Self.eventually(30) {
+            workers = Self.descendants(of: process.processIdentifier).filter { $0.commandLine.contains("__worker") }
+            return !workers.isEmpty
+        })
+        let everything = Self.descendants(of: process.processIdentifier)
+        kill(process.processIdentifier, SIGTERM)
+        #expect(Self.eventually(30) { !process.isRunning })
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 1)
+        #expect(everything.filter(Self.isAlive).isEmpty, "processes of glueshim run survived it")
+        #expect(try runRecord(onlyRun(in: runs))["JobRunState"] as? String == "STOPPED")
+    }
+
     @Test func aCorruptRegistryStopsServeAndIsLeftAsItIs() throws {
         let state = temporaryFolder("corrupt-state")
         let file = state.appendingPathComponent("glue-jobs.json")
