@@ -13,8 +13,6 @@ public final class OwnedTasks: Sendable {
     private struct State {
         var pending: [Work] = []
         var wake: CheckedContinuation<Void, Never>?
-        /// Set once the group is cancelled: later work still runs, but already cancelled.
-        var stopping = false
     }
     private let state = Mutex(State())
 
@@ -31,23 +29,18 @@ public final class OwnedTasks: Sendable {
         wake?.resume()
     }
 
-    /// Whether the group has been cancelled.
-    public var isStopping: Bool { state.withLock { $0.stopping } }
-
     /// Runs the spawned work as child tasks until this task is cancelled, then waits for every
     /// child (cancelled with it) to end.
     public func run() async {
-        state.withLock { $0.stopping = false }
         await withDiscardingTaskGroup { group in
             while true {
                 let batch = await nextBatch()
                 for work in batch { group.addTask { await work() } }
                 if Task.isCancelled { break }
             }
-            // Work spawned while the children wind down (a retry, a session's last statement).
+            // Work spawned while the children wind down (a statement or StopSession arriving as the endpoint stops).
             while true {
                 let late = state.withLock { s -> [Work] in
-                    s.stopping = true
                     defer { s.pending = [] }
                     return s.pending
                 }
@@ -84,7 +77,6 @@ public final class OwnedTasks: Sendable {
             }
         } onCancel: {
             let wake = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                s.stopping = true
                 defer { s.wake = nil }
                 return s.wake
             }
