@@ -51,6 +51,13 @@ public protocol JobRunLauncher: Sendable {
     func execute(job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint, registry: GlueJobRegistry) async -> JobRunRecord
 }
 
+/// Why a registry file could not be read: it exists but is not a registry.
+public struct GlueJobRegistryError: Error, Sendable, CustomStringConvertible {
+    public var file: URL
+    public var reason: String
+    public var description: String { "\(file.path): \(reason)".replacingOccurrences(of: "\n", with: " ") }
+}
+
 /// The Glue jobs and job runs of an endpoint, shared by the Glue API and `glueshim run`.
 /// With a file, jobs, tags and runs survive restarts of `glueshim serve --state DIR`.
 public final class GlueJobRegistry: Sendable {
@@ -61,6 +68,10 @@ public final class GlueJobRegistry: Sendable {
         var runs: [String: [JobRunRecord]]
     }
     private let file: URL?
+    /// Told when the file cannot be written (the change stays in memory).
+    private let writeFailed: @Sendable (String) -> Void
+    /// The runs going now, as children of the endpoint's scope.
+    public let tasks = OwnedTasks()
 
     struct State {
         var jobs: [String: StoredJob] = [:]
@@ -69,31 +80,68 @@ public final class GlueJobRegistry: Sendable {
         var runs: [String: [JobRunRecord]] = [:]
         var controls: [String: RunControl] = [:]
         var finished: [String: [CheckedContinuation<JobRunRecord, Never>]] = [:]
+        /// The last write failure reported, so a failing disk is reported once, not at every change.
+        var lastWriteFailure: String?
     }
     private let state = Mutex(State())
 
-    public init() { file = nil }
+    public init() {
+        file = nil
+        writeFailed = { _ in }
+    }
 
-    /// A registry kept in `file`: loaded now, saved after every change. Runs that were going when
-    /// glueshim stopped are recorded as ERROR.
-    public init(file: URL) {
+    /// A registry kept in `file`: loaded now (a missing file is an empty registry), saved after
+    /// every change. Runs that were going when glueshim stopped are recorded as ERROR. A file that
+    /// exists but cannot be read or parsed is an error, and is left as it is.
+    public init(file: URL, writeFailed: @escaping @Sendable (String) -> Void) throws(GlueJobRegistryError) {
         self.file = file
-        if let data = FileManager.default.contents(atPath: file.path),
-           let snapshot = try? Self.decoder.decode(Snapshot.self, from: data) {
-            state.withLock { s in
-                s.jobs = snapshot.jobs
-                s.tags = snapshot.tags
-                s.runs = snapshot.runs.mapValues { runs in
-                    runs.map { run in
-                        guard !run.isFinished else { return run }
-                        var ended = run
-                        ended.JobRunState = "ERROR"
-                        ended.ErrorMessage = "glueshim stopped while the run was going"
-                        ended.CompletedOn = run.LastModifiedOn
-                        return ended
-                    }
+        self.writeFailed = writeFailed
+        let data: Data
+        do {
+            data = try Data(contentsOf: file)
+        } catch let error as CocoaError where error.code == .fileReadNoSuchFile {
+            return
+        } catch {
+            throw GlueJobRegistryError(file: file, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let snapshot: Snapshot
+        do {
+            snapshot = try Self.decoder.decode(Snapshot.self, from: data)
+        } catch {
+            throw GlueJobRegistryError(file: file, reason: "not a glueshim job registry: \(Self.describe(error))")
+        }
+        state.withLock { s in
+            s.jobs = snapshot.jobs
+            s.tags = snapshot.tags
+            s.runs = snapshot.runs.mapValues { runs in
+                runs.map { run in
+                    guard !run.isFinished else { return run }
+                    var ended = run
+                    ended.JobRunState = "ERROR"
+                    ended.ErrorMessage = "glueshim stopped while the run was going"
+                    ended.CompletedOn = run.LastModifiedOn
+                    return ended
                 }
             }
+        }
+    }
+
+    /// A decoding error in one line: what is wrong, and where.
+    static func describe(_ error: any Error) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.isEmpty ? "" : " at " + context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        }
+        guard let error = error as? DecodingError else { return String(describing: error) }
+        switch error {
+        case .dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            return (underlying ?? context.debugDescription) + path(context)
+        case .keyNotFound(let key, let context):
+            return "missing \(key.stringValue)" + path(context)
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return context.debugDescription + path(context)
+        @unknown default:
+            return String(describing: error)
         }
     }
 
@@ -109,13 +157,24 @@ public final class GlueJobRegistry: Sendable {
         return d
     }()
 
-    /// Writes the registry to its file (temporary file, then rename).
+    /// Writes the registry to its file (temporary file, then rename); a failure is reported.
     private func save() {
         guard let file else { return }
         let snapshot = state.withLock { Snapshot(jobs: $0.jobs, tags: $0.tags, runs: $0.runs) }
-        guard let data = try? Self.encoder.encode(snapshot) else { return }
-        try? FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try? data.write(to: file, options: .atomic)
+        let failure: String?
+        do {
+            let data = try Self.encoder.encode(snapshot)
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try data.write(to: file, options: .atomic)
+            failure = nil
+        } catch {
+            failure = "cannot write the job registry \(file.path): \(error.localizedDescription)"
+        }
+        let report = state.withLock { s -> Bool in
+            defer { s.lastWriteFailure = failure }
+            return failure != nil && failure != s.lastWriteFailure
+        }
+        if report, let failure { writeFailed(failure) }
     }
 
     public func job(_ name: String) -> StoredJob? { state.withLock { $0.jobs[name] } }
@@ -191,6 +250,18 @@ public final class GlueJobRegistry: Sendable {
         }
         save()
         for waiter in waiters { waiter.resume(returning: run) }
+    }
+
+    /// Records every run still going as STOPPED (the endpoint that ran them has stopped).
+    public func stopUnfinished(now: Date) {
+        let unfinished = state.withLock { s in s.runs.values.flatMap { $0.filter { !$0.isFinished } } }
+        for run in unfinished {
+            var stopped = run
+            stopped.JobRunState = "STOPPED"
+            stopped.CompletedOn = now
+            stopped.LastModifiedOn = now
+            record(stopped)
+        }
     }
 
     /// Waits until a run has finished.

@@ -2,16 +2,17 @@ import Foundation
 
 /// Starting runs, retries and waiting: what StartJobRun and `glueshim run` share.
 public enum GlueJobRuns {
-    /// Admits and starts a run of `job` in the background; nil when MaxConcurrentRuns is reached.
+    /// Admits a run of `job` and starts it as a child of the endpoint's scope (cancelling that
+    /// scope stops the run); nil when MaxConcurrentRuns is reached.
     public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, endpoint: LocalEndpoint, id: String = JobRunRecord.newId(),
                              retrying previous: JobRunRecord? = nil) -> JobRunRecord? {
-        let now = Date()
+        let now = endpoint.configuration.clock()
         let run = JobRunRecord(Id: id, Attempt: previous.map { $0.Attempt + 1 } ?? 0, PreviousRunId: previous?.Id, JobName: job.definition.Name, StartedOn: now, LastModifiedOn: now,
                                JobRunState: "STARTING", Arguments: arguments, Timeout: timeout ?? job.definition.timeoutMinutes,
                                MaxCapacity: job.definition.MaxCapacity ?? 0.0625, GlueVersion: job.definition.effectiveGlueVersion)
         let registry = endpoint.configuration.glueJobs
         guard let control = registry.admit(run, limit: job.definition.maxConcurrentRuns) else { return nil }
-        Task { await attempt(job, run: run, control: control, endpoint: endpoint) }
+        registry.tasks.spawn { await attempt(job, run: run, control: control, endpoint: endpoint) }
         return run
     }
 
@@ -25,10 +26,10 @@ public enum GlueJobRuns {
             final = run
             final.JobRunState = "FAILED"
             final.ErrorMessage = "this endpoint does not run jobs"
-            final.CompletedOn = Date()
+            final.CompletedOn = endpoint.configuration.clock()
         }
-        if final.JobRunState == "FAILED", run.Attempt < (job.definition.MaxRetries ?? 0) {
-            let now = Date()
+        if final.JobRunState == "FAILED", run.Attempt < (job.definition.MaxRetries ?? 0), !Task.isCancelled {
+            let now = endpoint.configuration.clock()
             var next = run
             next.Id = JobRunRecord.newId()
             next.Attempt = run.Attempt + 1

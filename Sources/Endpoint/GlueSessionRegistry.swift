@@ -37,6 +37,16 @@ public protocol GlueSessionInterpreter: Sendable {
     func interrupt()
     /// Ends the interpreter and everything it started.
     func shutdown()
+    /// Returns once the interpreter and everything it started have ended (after `shutdown()`).
+    func waitUntilEnded() async
+    /// The session has ended: `record` is its last state as GetSession returns it (JSON), for the
+    /// interpreter to keep beside its logs.
+    func sessionEnded(record: Data)
+}
+
+extension GlueSessionInterpreter {
+    public func waitUntilEnded() async {}
+    public func sessionEnded(record: Data) {}
 }
 
 /// Why a session could not start; becomes the session's ErrorMessage (status FAILED).
@@ -112,10 +122,11 @@ public struct GlueSessionRecord: Sendable {
     public var tags: [String: String]
     public var completedOn: Date?
     public var statements: [GlueStatementRecord] = []
-    /// The last time a statement ended or the session became ready (for IdleTimeout), host time.
-    var lastActivity = Date()
-    /// When the session was created, host time (for Timeout).
-    var startedAt = Date()
+    /// The last time a statement ended or the session became ready (for IdleTimeout): elapsed
+    /// time, not the endpoint's clock, which tests may hold still.
+    var lastActivity = ContinuousClock.now
+    /// When the session was created (for Timeout).
+    var startedAt = ContinuousClock.now
 
     public var arn: String { "arn:aws:glue:\(region):\(account):session/\(id)" }
     public var isTerminal: Bool { ["FAILED", "TIMEOUT", "STOPPED"].contains(status) }
@@ -147,19 +158,24 @@ public final class GlueSessionRegistry: Sendable {
     struct Entry {
         var record: GlueSessionRecord
         var interpreter: (any GlueSessionInterpreter)?
+        /// The interpreter the session had, kept after it was shut down so its end can be waited for.
+        var lastInterpreter: (any GlueSessionInterpreter)?
         var draining = false
     }
     private let state = Mutex<[String: Entry]>([:])
     /// Starts interpreters; without one every session ends FAILED with a message saying why.
     public let launcher: (any GlueSessionLauncher)?
-    /// Seconds in a timeout minute: 60, or less for tests (`GLUESHIM_MINUTE_SECONDS`).
+    /// Seconds in a timeout minute: 60, or less for tests (`glueshim` takes it from `GLUESHIM_MINUTE_SECONDS`).
     public let minuteSeconds: Double
+    /// The time written in records (CompletedOn, a statement's StartedOn...).
     let clock: @Sendable () -> Date
+    /// Each session's life (its interpreter, its statements, its timeouts), as children of the
+    /// endpoint's scope: cancelling that scope stops every session.
+    public let tasks = OwnedTasks()
 
-    public init(launcher: (any GlueSessionLauncher)? = nil, minuteSeconds: Double? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(launcher: (any GlueSessionLauncher)? = nil, minuteSeconds: Double = 60, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.launcher = launcher
-        self.minuteSeconds = minuteSeconds
-            ?? ProcessInfo.processInfo.environment["GLUESHIM_MINUTE_SECONDS"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
+        self.minuteSeconds = minuteSeconds > 0 ? minuteSeconds : 60
         self.clock = clock
     }
 
@@ -197,10 +213,21 @@ public final class GlueSessionRegistry: Sendable {
         entry?.interpreter?.shutdown()
     }
 
-    /// Starts the session's interpreter, then watches its timeouts.
+    /// Starts the session's interpreter, then watches its timeouts until it ends; when the
+    /// endpoint's scope is cancelled, the session is STOPPED and its interpreter waited for.
     func launch(account: String, id: String, endpoint: LocalEndpoint) {
         guard let record = session(account: account, id: id) else { return }
-        Task {
+        tasks.spawn {
+            await self.live(record, endpoint: endpoint)
+            if Task.isCancelled { self.end(account: account, id: id, status: "STOPPED") }
+            let interpreter = self.state.withLock { $0[Self.key(account, id)]?.lastInterpreter }
+            await interpreter?.waitUntilEnded()
+        }
+    }
+
+    private func live(_ record: GlueSessionRecord, endpoint: LocalEndpoint) async {
+        let account = record.account, id = record.id
+        do {
             guard let launcher else {
                 self.end(account: account, id: id, status: "FAILED",
                          message: "this endpoint runs no session interpreters (glueshim serve starts them)")
@@ -210,28 +237,36 @@ public final class GlueSessionRegistry: Sendable {
             do {
                 interpreter = try await launcher.start(session: record, endpoint: endpoint)
             } catch {
-                self.end(account: account, id: id, status: "FAILED", message: String(describing: error))
+                self.end(account: account, id: id, status: Task.isCancelled ? "STOPPED" : "FAILED", message: String(describing: error))
                 return
             }
             let accepted = self.state.withLock { s -> Bool in
                 let key = Self.key(account, id)
-                guard var entry = s[key], entry.record.status == "PROVISIONING" else { return false }
+                guard var entry = s[key] else { return false }
+                entry.lastInterpreter = interpreter
+                guard entry.record.status == "PROVISIONING", !Task.isCancelled else { s[key] = entry; return false }
                 entry.record.status = "READY"
-                entry.record.lastActivity = Date()
+                entry.record.lastActivity = .now
                 entry.interpreter = interpreter
                 s[key] = entry
                 return true
             }
-            // Stopped or deleted while provisioning.
+            // Stopped or deleted while provisioning, or the endpoint is stopping.
             guard accepted else { interpreter.shutdown(); return }
             self.drain(account: account, id: id)
         }
-        Task { await self.watch(account: account, id: id) }
+        await watch(account: account, id: id)
+    }
+
+    /// Ends every session still going as STOPPED (the endpoint that ran them has stopped).
+    func stopAll() {
+        let keys = state.withLock { s in s.values.map(\.record).filter { !$0.isTerminal }.map { ($0.account, $0.id) } }
+        for (account, id) in keys { end(account: account, id: id, status: "STOPPED") }
     }
 
     /// Ends a session: status, CompletedOn, unfinished statements cancelled, interpreter gone.
     func end(account: String, id: String, status: String, message: String? = nil) {
-        let interpreter = state.withLock { s -> (any GlueSessionInterpreter)? in
+        let ended = state.withLock { s -> (interpreter: (any GlueSessionInterpreter)?, last: (any GlueSessionInterpreter)?, record: GlueSessionRecord)? in
             let key = Self.key(account, id)
             guard var entry = s[key], !entry.record.isTerminal else { return nil }
             entry.record.status = status
@@ -245,15 +280,24 @@ public final class GlueSessionRegistry: Sendable {
             let interpreter = entry.interpreter
             entry.interpreter = nil
             s[key] = entry
-            return interpreter
+            return (interpreter, entry.lastInterpreter, entry.record)
         }
-        interpreter?.shutdown()
+        guard let ended else { return }
+        ended.interpreter?.shutdown()
+        recordEnd(ended.record, in: ended.last)
+    }
+
+    /// Hands the session's final record to its interpreter, which keeps it beside its logs.
+    private func recordEnd(_ record: GlueSessionRecord, in interpreter: (any GlueSessionInterpreter)?) {
+        guard let interpreter,
+              let data = try? JSONSerialization.data(withJSONObject: record.apiObject(now: clock()), options: [.sortedKeys]) else { return }
+        interpreter.sessionEnded(record: data)
     }
 
     /// StopSession: STOPPING now, STOPPED once the interpreter is gone.
     func stop(account: String, id: String) {
         update(account: account, id: id) { $0.status = "STOPPING" }
-        Task {
+        tasks.spawn { [self] in
             let interpreter = self.state.withLock { s -> (any GlueSessionInterpreter)? in
                 let key = Self.key(account, id)
                 let interpreter = s[key]?.interpreter
@@ -261,9 +305,9 @@ public final class GlueSessionRegistry: Sendable {
                 return interpreter
             }
             interpreter?.shutdown()
-            self.state.withLock { s in
+            let stopped = self.state.withLock { s -> (GlueSessionRecord, (any GlueSessionInterpreter)?)? in
                 let key = Self.key(account, id)
-                guard var entry = s[key], entry.record.status == "STOPPING" else { return }
+                guard var entry = s[key], entry.record.status == "STOPPING" else { return nil }
                 let now = clock()
                 entry.record.status = "STOPPED"
                 entry.record.completedOn = now
@@ -272,7 +316,9 @@ public final class GlueSessionRegistry: Sendable {
                     entry.record.statements[index].completedOn = now
                 }
                 s[key] = entry
+                return (entry.record, entry.lastInterpreter)
             }
+            if let (record, last) = stopped { self.recordEnd(record, in: last) }
         }
     }
 
@@ -283,7 +329,7 @@ public final class GlueSessionRegistry: Sendable {
             guard var entry = s[key], entry.record.status == "READY" else { return nil }
             let next = entry.record.statements.count
             entry.record.statements.append(GlueStatementRecord(id: next, code: code, state: "WAITING"))
-            entry.record.lastActivity = Date()
+            entry.record.lastActivity = .now
             s[key] = entry
             return next
         }
@@ -326,7 +372,7 @@ public final class GlueSessionRegistry: Sendable {
             return true
         }
         guard start else { return }
-        Task {
+        tasks.spawn { [self] in
             while true {
                 let next = state.withLock { s -> (Int, String, any GlueSessionInterpreter)? in
                     guard var entry = s[key] else { return nil }
@@ -342,6 +388,7 @@ public final class GlueSessionRegistry: Sendable {
                     return (index, entry.record.statements[index].code, interpreter)
                 }
                 guard let (index, code, interpreter) = next else { return }
+                // When the endpoint stops, the session's life ends it (STOPPED); this wait ends with it.
                 let result = await interpreter.run(code, statementId: index)
                 let failed = state.withLock { s -> Bool in
                     guard var entry = s[key], entry.record.statements.indices.contains(index),
@@ -355,7 +402,7 @@ public final class GlueSessionRegistry: Sendable {
                     case .interpreterExited: statement.state = "ERROR"
                     }
                     entry.record.statements[index] = statement
-                    entry.record.lastActivity = Date()
+                    entry.record.lastActivity = .now
                     s[key] = entry
                     return result.outcome == .interpreterExited
                 }
@@ -371,16 +418,16 @@ public final class GlueSessionRegistry: Sendable {
     private func watch(account: String, id: String) async {
         let key = Self.key(account, id)
         let tick = max(0.05, min(1.0, minuteSeconds / 10))
-        while true {
+        while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(tick))
             let verdict = state.withLock { s -> String?? in
                 guard let record = s[key]?.record, !record.isTerminal, record.status != "STOPPING" else { return .some(nil) }
-                let now = Date()
-                if now.timeIntervalSince(record.startedAt) >= Double(record.timeout) * minuteSeconds {
+                let now = ContinuousClock.now
+                if now - record.startedAt >= .seconds(Double(record.timeout) * minuteSeconds) {
                     return "Session timed out after \(record.timeout) minutes"
                 }
                 let busy = record.statements.contains { !$0.isFinished }
-                if record.status == "READY", !busy, now.timeIntervalSince(record.lastActivity) >= Double(record.idleTimeout) * minuteSeconds {
+                if record.status == "READY", !busy, now - record.lastActivity >= .seconds(Double(record.idleTimeout) * minuteSeconds) {
                     return "Session idle timeout of \(record.idleTimeout) minutes reached"
                 }
                 return nil

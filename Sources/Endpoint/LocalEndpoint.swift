@@ -34,15 +34,10 @@ public struct EndpointConfiguration: Sendable {
     /// A connection that sends nothing for this long, while idle or in the middle of a request, is
     /// closed (as S3 closes a socket not read from within its timeout). This is what ends clients
     /// that open connections and trickle a request's head, or never finish it.
+    /// (`glueshim serve` takes it from `GLUESHIM_IDLE_TIMEOUT_SECONDS`.)
     public var idleTimeout: Duration = EndpointConfiguration.defaultIdleTimeout
 
-    /// 60 seconds, or `GLUESHIM_IDLE_TIMEOUT_SECONDS`.
-    public static var defaultIdleTimeout: Duration {
-        if let text = ProcessInfo.processInfo.environment["GLUESHIM_IDLE_TIMEOUT_SECONDS"], let seconds = Double(text), seconds > 0 {
-            return .milliseconds(Int64(seconds * 1000))
-        }
-        return .seconds(60)
-    }
+    public static let defaultIdleTimeout: Duration = .seconds(60)
 
     public init(world: World, store: ObjectStore, credentials: CredentialStore = CredentialStore(), events: any EventSink = MemoryEventSink(),
                 port: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }, maxBodySize: Int = 1 << 30) {
@@ -114,6 +109,7 @@ public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguratio
             boundPort.continuation.finish()
         }
     )
+    defer { LocalEndpoint.recordStopped(configuration) }
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
             // A bind failure ends run() before the port is known: close the stream so the caller wakes.
@@ -128,13 +124,29 @@ public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguratio
         }
         let endpoint = LocalEndpoint(configuration: configuration, port: port)
         holder.withLock { $0 = endpoint }
-        do {
-            let result = try await body(endpoint)
-            group.cancelAll()
-            return result
-        } catch {
-            group.cancelAll()
-            throw error
+        // Job runs and sessions are children of this scope: when `body` ends (or this task is
+        // cancelled), they are cancelled and waited for while the server still answers, so each
+        // records how it ended and no worker outlives the endpoint.
+        let outcome: Result<T, any Error> = await withTaskGroup(of: Void.self) { work in
+            work.addTask { await configuration.glueJobs.tasks.run() }
+            work.addTask { await configuration.glueSessions.tasks.run() }
+            let outcome: Result<T, any Error>
+            do { outcome = .success(try await body(endpoint)) } catch { outcome = .failure(error) }
+            work.cancelAll()
+            await work.waitForAll()
+            return outcome
         }
+        group.cancelAll()
+        return try outcome.get()
+    }
+}
+
+extension LocalEndpoint {
+    /// After the endpoint stopped: whatever is still marked as going (work that never started)
+    /// is recorded as stopped.
+    static func recordStopped(_ configuration: EndpointConfiguration) {
+        let now = configuration.clock()
+        configuration.glueJobs.stopUnfinished(now: now)
+        configuration.glueSessions.stopAll()
     }
 }

@@ -12,10 +12,13 @@ final class LogFile: Sendable {
         var partial = Data()
     }
     private let state: Mutex<State>
+    /// The time stamped on each line (the endpoint's clock).
+    private let clock: @Sendable () -> Date
     /// The longest log event kept; a longer line becomes several events (CloudWatch's own limit is 256 KiB).
     static let maxEventBytes = 256 * 1024
 
-    init(_ url: URL) {
+    init(_ url: URL, clock: @escaping @Sendable () -> Date) {
+        self.clock = clock
         _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let eventsURL = RunLogEvents.eventsFile(for: url)
         _ = FileManager.default.createFile(atPath: eventsURL.path, contents: nil)
@@ -23,7 +26,7 @@ final class LogFile: Sendable {
     }
 
     func write(_ data: Data) {
-        let now = Date()
+        let now = clock()
         state.withLock { s in
             s.raw?.write(data)
             s.partial.append(data)
@@ -42,7 +45,7 @@ final class LogFile: Sendable {
 
     func close() {
         state.withLock { s in
-            if !s.partial.isEmpty { s.events?.write(RunLogEvents.encode(line: s.partial, at: Date())) }
+            if !s.partial.isEmpty { s.events?.write(RunLogEvents.encode(line: s.partial, at: clock())) }
             s.partial.removeAll()
             try? s.raw?.close()
             try? s.events?.close()

@@ -6,14 +6,14 @@ import PythonHost
 /// of their own (one per module set), added to the job's `sys.path`. Installed once, with pip's
 /// progress shown; later runs with the same set reuse the layer without the network.
 enum ModuleLayer {
-    static func install(_ spec: String, environment: PythonEnvironment, progress: @Sendable (String) -> Void) throws(RunError) -> String {
+    static func install(_ spec: String, environment: PythonEnvironment, cache cacheFolder: String, progress: @Sendable (String) -> Void) throws(RunError) -> String {
         let modules = spec.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.sorted()
         guard !modules.isEmpty else { throw .input("--additional-python-modules is empty") }
         for module in modules where module.hasPrefix("-") || module.contains(" ") {
             throw .input("--additional-python-modules: '\(module)' is not a package name or requirement")
         }
         let key = SHA256.hash(data: Data(modules.joined(separator: "\n").utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
-        let cache = URL(fileURLWithPath: PythonEnvironment.cacheDirectory()).appendingPathComponent("modules")
+        let cache = URL(fileURLWithPath: cacheFolder).appendingPathComponent("modules")
         let layer = cache.appendingPathComponent("layer-\(key)")
         if FileManager.default.fileExists(atPath: layer.appendingPathComponent(".complete").path) { return layer.path }
 

@@ -32,7 +32,7 @@ public enum PrincipalCredentials {
             .filter { $0.effect == .allow && ($0.action ?? []).contains { Wildcard.matches($0, "sts:AssumeRole", caseInsensitive: true) } }
         let caller: AWSCredentials
         if let service = trusting.flatMap({ $0.principal?.service ?? [] }).first {
-            caller = store.issueServicePrincipal(service, expiration: Date().addingTimeInterval(86400)).credentials
+            caller = store.issueServicePrincipal(service, expiration: endpoint.configuration.clock().addingTimeInterval(86400)).credentials
         } else if depth < 3, let trusted = trusting.flatMap({ $0.principal?.aws ?? [] }).first(where: { world.role(arn: $0) != nil || world.user(arn: $0) != nil }) {
             caller = try await obtain(trusted, world: world, endpoint: endpoint, sessionName: sessionName, depth: depth + 1)
         } else {

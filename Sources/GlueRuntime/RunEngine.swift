@@ -19,8 +19,13 @@ public struct RunOptions: Sendable {
     public var workerExecutable: String
     /// Pass `--JOB_NAME` to the script (unverified for Python shell in Glue; on by default).
     public var passJobName = true
-    /// Seconds in a timeout minute: 60, or less for tests (`GLUESHIM_MINUTE_SECONDS`).
-    public var minuteSeconds: Double = RunOptions.minuteSecondsFromEnvironment()
+    /// Seconds in a timeout minute: 60, or less for tests (`glueshim` takes it from `GLUESHIM_MINUTE_SECONDS`).
+    public var minuteSeconds: Double = 60
+    /// The limits of every worker (jobs and sessions); `glueshim` takes them from `GLUESHIM_WORKER_*`.
+    public var limits: WorkerLimits = .standard
+    /// The job's Python environment and module layers are cached here; `glueshim` takes it from
+    /// `GLUESHIM_CACHE` (`PythonEnvironment.cacheDirectory(environment:)`).
+    public var cacheDirectory: String = PythonEnvironment.defaultCacheDirectory
     public var progress: @Sendable (String) -> Void = { _ in }
     public var stdout: @Sendable (Data) -> Void = { _ in }
     public var stderr: @Sendable (Data) -> Void = { _ in }
@@ -30,9 +35,10 @@ public struct RunOptions: Sendable {
         self.workerExecutable = workerExecutable
     }
 
-    /// `GLUESHIM_MINUTE_SECONDS` shortens timeouts for tests (a job's `Timeout: 1` then lasts that many seconds).
-    public static func minuteSecondsFromEnvironment() -> Double {
-        ProcessInfo.processInfo.environment["GLUESHIM_MINUTE_SECONDS"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
+    /// `GLUESHIM_MINUTE_SECONDS` in `environment` (shortens timeouts for tests: a job's `Timeout: 1`
+    /// then lasts that many seconds), else 60.
+    public static func minuteSeconds(from environment: [String: String]) -> Double {
+        environment["GLUESHIM_MINUTE_SECONDS"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
     }
 }
 
@@ -53,7 +59,7 @@ public enum RunEngine {
         let job = source.definition
         let merged = JobArguments.merge(job: job, run: options.arguments)
         if let problem = JobArguments.validate(merged) { throw .input("job \(job.Name): \(problem)") }
-        let environment = try PythonEnvironments.provision(options.progress)
+        let environment = try PythonEnvironments.provision(options)
 
         let firstId = JobRunRecord.newId()
         let storeFolder = options.runsDirectory.appendingPathComponent(firstId).appendingPathComponent("store")
@@ -72,7 +78,7 @@ public enum RunEngine {
         try SessionService.enableSessions(&configuration, options: options)
         // The job lives in its role's account, as a job created there would.
         let account = world.role(nameOrArn: job.Role, defaultAccount: nil)?.account ?? world.accounts.keys.sorted().first ?? "000000000000"
-        let stored = StoredJob(definition: job, createdOn: Date(), account: account, localScript: source.localScript, folder: source.folder)
+        let stored = StoredJob(definition: job, createdOn: configuration.clock(), account: account, localScript: source.localScript, folder: source.folder)
 
         let timeout = options.timeoutMinutes
         let final: JobRunRecord
@@ -99,10 +105,10 @@ public enum RunEngine {
 
 /// The job's Python environment, provisioned once per process.
 enum PythonEnvironments {
-    static func provision(_ progress: @escaping @Sendable (String) -> Void) throws(RunError) -> PythonEnvironment {
+    static func provision(_ options: RunOptions) throws(RunError) -> PythonEnvironment {
         let environment: PythonEnvironment
         do {
-            environment = try PythonEnvironment.provision(progress: progress)
+            environment = try PythonEnvironment.provision(cache: options.cacheDirectory, progress: options.progress)
         } catch {
             throw .local(error.description)
         }

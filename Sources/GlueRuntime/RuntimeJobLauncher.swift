@@ -32,25 +32,27 @@ struct RuntimeJobLauncher: JobRunLauncher {
         do {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         } catch {
-            return finish(record, .failedToStart("cannot create the run folder \(folder.path): \(error.localizedDescription)"), folder: folder)
+            return finish(record, .failedToStart("cannot create the run folder \(folder.path): \(error.localizedDescription)"), folder: folder,
+                          now: endpoint.configuration.clock())
         }
         events?.begin(runId: run.Id, file: folder.appendingPathComponent("events.jsonl"))
         world.origin?.write(into: folder)
         record.JobRunState = "RUNNING"
-        record.LastModifiedOn = Date()
+        record.LastModifiedOn = endpoint.configuration.clock()
         registry.record(record)
-        let outcome: Outcome
+        var outcome: Outcome
         do {
             outcome = try await attempt(job, run: record, folder: folder, control: control, endpoint: endpoint)
         } catch {
             outcome = .failedToStart("\(error)")
         }
-        return finish(record, outcome, folder: folder)
+        // The endpoint's owner stopped (SIGTERM to serve): whatever the attempt was doing, it was stopped.
+        if Task.isCancelled, case .failedToStart = outcome { outcome = .stopped }
+        return finish(record, outcome, folder: folder, now: endpoint.configuration.clock())
     }
 
-    func finish(_ run: JobRunRecord, _ outcome: Outcome, folder: URL) -> JobRunRecord {
+    func finish(_ run: JobRunRecord, _ outcome: Outcome, folder: URL, now completed: Date) -> JobRunRecord {
         var record = run
-        let completed = Date()
         record.CompletedOn = completed
         record.LastModifiedOn = completed
         record.ExecutionTime = Int(completed.timeIntervalSince(run.StartedOn).rounded())
@@ -68,7 +70,11 @@ struct RuntimeJobLauncher: JobRunLauncher {
             record.JobRunState = "FAILED"
             record.ErrorMessage = message
         }
-        try? record.json().write(to: folder.appendingPathComponent("run.json"), options: .atomic)
+        do {
+            try record.json().write(to: folder.appendingPathComponent("run.json"), options: .atomic)
+        } catch {
+            options.progress("glueshim: cannot write \(folder.appendingPathComponent("run.json").path): \(error.localizedDescription)")
+        }
         return record
     }
 
@@ -83,7 +89,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
         }
         // Glue assumes the job role as the service principal glue.amazonaws.com, so a role whose
         // trust policy does not trust Glue cannot run a job.
-        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: Date().addingTimeInterval(7 * 86400))
+        let now = endpoint.configuration.clock()
+        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: now.addingTimeInterval(7 * 86400))
         let glue = AWSClient(endpoint: endpoint.url, region: world.region, credentials: service.credentials)
         let session = JobRoleSession(client: glue, roleArn: role.arn)
         let jobCredentials: AssumedRoleCredentials
@@ -105,7 +112,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
                 guard store.hasBucket(bucket) else {
                     return .failedToStart("ScriptLocation \(location) names bucket '\(bucket)', which the world does not have")
                 }
-                try store.put(bucket: bucket, key: key, body: data, attributes: ObjectAttributes(contentType: "text/x-python"), now: Date())
+                try store.put(bucket: bucket, key: key, body: data, attributes: ObjectAttributes(contentType: "text/x-python"), now: endpoint.configuration.clock())
             }
             do {
                 script = try await asJobRole.getObject(bucket: bucket, key: key)
@@ -156,7 +163,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
 
         if let modules = merged["--additional-python-modules"], !modules.isEmpty {
             do {
-                libraryPaths.append(try ModuleLayer.install(modules, environment: environment, progress: options.progress))
+                libraryPaths.append(try ModuleLayer.install(modules, environment: environment, cache: options.cacheDirectory, progress: options.progress))
             } catch {
                 return .failedToStart(error.description)
             }
@@ -168,7 +175,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
                               pythonExecutable: environment.pythonExecutable,
                               sandboxTmp: tmp.path,
                               workingDirectory: "/tmp",
-                              blockedHostSuffixes: Self.realAWSHosts)
+                              blockedHostSuffixes: Self.realAWSHosts,
+                              limits: options.limits)
         let specURL = folder.appendingPathComponent("worker.json")
         try JSONEncoder().encode(spec).write(to: specURL)
 
@@ -185,7 +193,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
         if !world.profiles.isEmpty {
             var profiles = world.profiles
             for (name, profile) in profiles where profile.credentialSource != nil { profiles[name]?.credentialSource = "EcsContainer" }
-            let folder = URL(fileURLWithPath: PythonEnvironment.cacheDirectory()).appendingPathComponent("run-config")
+            let folder = URL(fileURLWithPath: options.cacheDirectory).appendingPathComponent("run-config")
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let file = folder.appendingPathComponent(run.Id)
             try world.awsConfigFile(profiles: profiles).write(to: file, atomically: true, encoding: .utf8)
@@ -193,27 +201,42 @@ struct RuntimeJobLauncher: JobRunLauncher {
             configFile = file
         }
         defer { if let configFile { try? FileManager.default.removeItem(at: configFile) } }
-        if control.stopRequested { return .stopped }
-        let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path], environment: env)
+        if control.stopRequested || Task.isCancelled { return .stopped }
+        let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
+                                        environment: env, maxProcesses: options.limits.maxProcesses)
 
-        let outLog = LogFile(folder.appendingPathComponent("output.log"))
-        let errLog = LogFile(folder.appendingPathComponent("error.log"))
+        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: endpoint.configuration.clock)
+        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: endpoint.configuration.clock)
         let timedOut = TimeoutFlag(), stopped = TimeoutFlag()
         control.onStop { stopped.set(); process.killGroup() }
         let limit = Double(run.Timeout) * options.minuteSeconds
-        let timer = Task {
-            try await Task.sleep(for: .seconds(limit))
-            timedOut.set()
-            process.killGroup()
-        }
         let out = options.stdout, err = options.stderr
-        let status = await process.wait(
-            stdout: { data in outLog.write(data); out(data) },
-            stderr: { data in errLog.write(data); err(data) })
-        timer.cancel()
+        // The worker and its timeout; cancelling this task (the endpoint's owner stopping) kills the worker.
+        let status = await withTaskGroup(of: Int32?.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: .seconds(limit))
+                if !Task.isCancelled {
+                    timedOut.set()
+                    process.killGroup()
+                }
+                return nil
+            }
+            group.addTask {
+                await process.wait(stdout: { data in outLog.write(data); out(data) },
+                                   stderr: { data in errLog.write(data); err(data) })
+            }
+            var status: Int32 = 0
+            for await value in group {
+                if let value {
+                    status = value
+                    group.cancelAll()
+                }
+            }
+            return status
+        }
         outLog.close()
         errLog.close()
-        if stopped.isSet { return .stopped }
+        if stopped.isSet || Task.isCancelled { return .stopped }
         return timedOut.isSet ? .timedOut : .exited(status)
     }
 

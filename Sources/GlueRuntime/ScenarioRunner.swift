@@ -30,14 +30,18 @@ public enum ScenarioRunner {
             while next < min(max(1, parallelism), scenarios.count) { add(next); next += 1 }
             while let (index, result) = await group.next() {
                 results[index] = result
-                if next < scenarios.count { add(next); next += 1 }
+                if next < scenarios.count, !Task.isCancelled { add(next); next += 1 }
             }
             return results.compactMap { $0 }
         }
     }
 
     static func runOne(_ scenario: Scenario, options: RunOptions) async -> ScenarioResult {
-        let started = Date()
+        let started = ContinuousClock.now
+        func elapsed() -> Double {
+            let d = (ContinuousClock.now - started).components
+            return Double(d.seconds) + Double(d.attoseconds) / 1e18
+        }
         let world: World
         do {
             world = try World.load(from: scenario.world, patches: scenario.patches)
@@ -50,9 +54,9 @@ public enum ScenarioRunner {
         do {
             result = try await RunEngine.run(scenario.job, world: world, options: runOptions)
         } catch {
-            return ScenarioResult(name: scenario.name, seconds: Date().timeIntervalSince(started), failures: ["run: \(error.description)"], runFolder: nil)
+            return ScenarioResult(name: scenario.name, seconds: elapsed(), failures: ["run: \(error.description)"], runFolder: nil)
         }
-        let seconds = Date().timeIntervalSince(started)
+        let seconds = elapsed()
         return ScenarioResult(name: scenario.name, seconds: seconds,
                               failures: check(scenario.expectations, result: result, seconds: seconds), runFolder: result.folder)
     }

@@ -13,7 +13,7 @@ import Glibc
 public enum SessionService {
     /// Lets the endpoint run session interpreters (provisions the Python environment once).
     public static func enableSessions(_ configuration: inout EndpointConfiguration, options: RunOptions) throws(RunError) {
-        let environment = try PythonEnvironments.provision(options.progress)
+        let environment = try PythonEnvironments.provision(options)
         let launcher = SessionLauncher(world: configuration.world, environment: environment, options: options)
         configuration.glueSessions = GlueSessionRegistry(launcher: launcher, minuteSeconds: options.minuteSeconds, clock: configuration.clock)
     }
@@ -33,7 +33,7 @@ struct SessionLauncher: GlueSessionLauncher {
         guard let role = world.role(arn: session.role) else {
             throw GlueSessionLaunchError("The role \(session.role) does not exist in the world \(world.source)")
         }
-        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: Date().addingTimeInterval(7 * 86400))
+        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: endpoint.configuration.clock().addingTimeInterval(7 * 86400))
         let glue = AWSClient(endpoint: endpoint.url, region: world.region, credentials: service.credentials)
         let roleSession = JobRoleSession(client: glue, roleArn: role.arn, sessionName: "GlueJobRunnerSession")
         do {
@@ -50,7 +50,7 @@ struct SessionLauncher: GlueSessionLauncher {
                               modulePaths: [environment.supportPath, environment.sitePackages],
                               pythonExecutable: environment.pythonExecutable,
                               sandboxTmp: tmp.path, workingDirectory: "/tmp",
-                              blockedHostSuffixes: RuntimeJobLauncher.realAWSHosts, keepDescriptors: [3])
+                              blockedHostSuffixes: RuntimeJobLauncher.realAWSHosts, limits: options.limits, keepDescriptors: [3])
         let specURL = folder.appendingPathComponent("worker.json")
         do {
             try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
@@ -68,7 +68,8 @@ struct SessionLauncher: GlueSessionLauncher {
         let worker: SessionWorker
         do {
             worker = try SessionWorker(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
-                                       environment: env, folder: folder)
+                                       environment: env, folder: folder, maxProcesses: options.limits.maxProcesses,
+                                       clock: endpoint.configuration.clock, errorReport: options.progress)
         } catch {
             throw GlueSessionLaunchError(error.description)
         }
@@ -81,129 +82,76 @@ struct SessionLauncher: GlueSessionLauncher {
     }
 }
 
-/// The session's worker process: statements go in on its stdin, answers come back on fd 3,
-/// whatever reaches its stdout/stderr file descriptors directly goes to the session's logs.
-final class SessionWorker: GlueSessionInterpreter, @unchecked Sendable {
-    let pid: pid_t
-    private let commandFD: Int32
+/// The session's worker process (started by PythonHost's `WorkerProcess`, as a job's is, with the
+/// same process cap and signal defaults): statements go in on its stdin, answers come back on
+/// fd 3, whatever reaches its stdout/stderr goes to the session's logs.
+final class SessionWorker: GlueSessionInterpreter, Sendable {
+    let process: WorkerProcess
     private let replies = ReplyQueue()
-    /// Guards the command pipe; true once it is closed.
-    private let writeLock = Mutex(false)
+    /// The session's folder (logs, spec, its /tmp).
+    let folder: URL
+    private let errorReport: @Sendable (String) -> Void
 
-    init(executable: String, arguments: [String], environment: [String: String], folder: URL) throws(RunError) {
-        var input: [Int32] = [0, 0], out: [Int32] = [0, 0], err: [Int32] = [0, 0], answers: [Int32] = [0, 0]
-        guard pipe(&input) == 0, pipe(&out) == 0, pipe(&err) == 0, pipe(&answers) == 0 else {
-            throw RunError.local("cannot create pipes for the session worker: errno \(errno)")
+    init(executable: String, arguments: [String], environment: [String: String], folder: URL, maxProcesses: Int?,
+         clock: @escaping @Sendable () -> Date, errorReport: @escaping @Sendable (String) -> Void) throws(RunError) {
+        self.folder = folder
+        self.errorReport = errorReport
+        do {
+            process = try WorkerProcess(executable: executable, arguments: arguments, environment: environment,
+                                        maxProcesses: maxProcesses, kind: "session", commandInput: true, answers: true)
+        } catch {
+            throw RunError.local(error.description)
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
-        posix_spawn_file_actions_adddup2(&actions, answers[1], 3)
-        for fd in input + out + err + answers where fd > 3 { posix_spawn_file_actions_addclose(&actions, fd) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // The host may block or ignore SIGINT (serve waits for it); CancelStatement needs it in the worker.
-        var noSignals = sigset_t(), defaultSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigemptyset(&defaultSignals)
-        sigaddset(&defaultSignals, SIGINT)
-        sigaddset(&defaultSignals, SIGTERM)
-        sigaddset(&defaultSignals, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { for p in argv { free(p) }; for p in envp { free(p) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, executable, &actions, &attributes, argv, envp)
-        close(input[0]); close(out[1]); close(err[1]); close(answers[1])
-        guard rc == 0 else {
-            close(input[1]); close(out[0]); close(err[0]); close(answers[0])
-            throw RunError.local("cannot start the session worker \(executable): \(String(cString: strerror(rc)))")
-        }
-        pid = child
-        commandFD = input[1]
-        _ = fcntl(commandFD, F_SETFD, FD_CLOEXEC)
-        let outLog = LogFile(folder.appendingPathComponent("output.log"))
-        let errLog = LogFile(folder.appendingPathComponent("error.log"))
-        for (fd, log) in [(out[0], outLog), (err[0], errLog)] {
-            Thread.detachNewThread {
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let n = read(fd, &buffer, buffer.count)
-                    if n > 0 { log.write(Data(buffer[0..<n])); continue }
-                    if n < 0 && errno == EINTR { continue }
-                    break
-                }
-                close(fd)
-                log.close()
-            }
-        }
-        let answerFD = answers[0]
-        Thread.detachNewThread { [replies] in
-            var pending = Data()
-            var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let n = read(answerFD, &buffer, buffer.count)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { break }
-                pending.append(contentsOf: buffer[0..<n])
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    replies.push(Data(pending[pending.startIndex..<newline]))
-                    pending = Data(pending[pending.index(after: newline)...])
-                }
-            }
-            close(answerFD)
-            replies.close()
-        }
-        let pid = child
-        Thread.detachNewThread {
-            var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            kill(-pid, SIGKILL)
-        }
+        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: clock)
+        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: clock)
+        process.readAnswers(line: { [replies] in replies.push($0) }, closed: { [replies] in replies.close() })
+        process.start(stdout: { outLog.write($0) }, stderr: { errLog.write($0) }, ended: { outLog.close(); errLog.close() })
     }
 
     private func nextReply() async -> Data? { await replies.next() }
 
+    /// Whether the interpreter said it is ready within `timeout` seconds; kills it otherwise, or
+    /// when the calling task is cancelled.
     func waitUntilReady(timeout: Double) async -> Bool {
-        let pid = self.pid
-        let timer = Task {
-            try await Task.sleep(for: .seconds(timeout))
-            kill(-pid, SIGKILL)
+        let process = self.process
+        return await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: .seconds(timeout))
+                if !Task.isCancelled { process.killGroup() }
+                return nil
+            }
+            group.addTask { [replies] in
+                let line = await withTaskCancellationHandler {
+                    await replies.next()
+                } onCancel: {
+                    process.killGroup()
+                }
+                guard let line, let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else { return false }
+                return object["status"] as? String == "ready"
+            }
+            var ready = false
+            for await value in group {
+                if let value {
+                    ready = value
+                    group.cancelAll()
+                }
+            }
+            return ready
         }
-        defer { timer.cancel() }
-        guard let line = await nextReply(),
-              let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else { return false }
-        return object["status"] as? String == "ready"
     }
 
     func run(_ code: String, statementId: Int) async -> GlueStatementResult {
-        let exited = GlueStatementResult(outcome: .interpreterExited, errorName: "SessionError",
+        var exited = GlueStatementResult(outcome: .interpreterExited, errorName: "SessionError",
                                          errorValue: "the session's Python interpreter exited", traceback: [])
         guard var line = try? JSONSerialization.data(withJSONObject: ["id": statementId, "code": code]) else { return exited }
         line.append(0x0A)
-        let written = writeLock.withLock { closed -> Bool in
-            if closed { return false }
-            return line.withUnsafeBytes { raw -> Bool in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(commandFD, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return false }
-                    offset += n
-                }
-                return true
+        guard process.send(line), let reply = await nextReply(),
+              let object = try? JSONSerialization.jsonObject(with: reply) as? [String: Any] else {
+            if process.exceededProcessCap, let cap = process.maxProcesses {
+                exited.errorValue = "the session had more than \(cap) processes at once (the worker's process limit); its interpreter and all its processes were killed"
             }
+            return exited
         }
-        guard written, let reply = await nextReply(),
-              let object = try? JSONSerialization.jsonObject(with: reply) as? [String: Any] else { return exited }
         let text = object["text"] as? String ?? ""
         switch object["status"] as? String {
         case "ok":
@@ -217,12 +165,22 @@ final class SessionWorker: GlueSessionInterpreter, @unchecked Sendable {
         }
     }
 
-    func interrupt() { kill(pid, SIGINT) }
+    func interrupt() { process.signal(SIGINT) }
 
     func shutdown() {
-        kill(-pid, SIGKILL)
-        writeLock.withLock { closed in
-            if !closed { close(commandFD); closed = true }
+        process.killGroup()
+        process.closeInput()
+    }
+
+    func waitUntilEnded() async { _ = await process.exitStatus() }
+
+    /// Keeps the session's last record as `session.json` beside its logs.
+    func sessionEnded(record: Data) {
+        let file = folder.appendingPathComponent("session.json")
+        do {
+            try record.write(to: file, options: .atomic)
+        } catch {
+            errorReport("glueshim: cannot write \(file.path): \(error.localizedDescription)")
         }
     }
 }

@@ -35,24 +35,24 @@ public struct PythonEnvironment: Sendable, Codable, Hashable {
         Bundle.module.url(forResource: "python", withExtension: nil)!.path
     }
 
-    /// Cache folder: $GLUESHIM_CACHE, else $XDG_CACHE_HOME/glueshim, else ~/.cache/glueshim.
-    public static func cacheDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    /// Cache folder for the host's `environment` (read by the command line): $GLUESHIM_CACHE, else
+    /// $XDG_CACHE_HOME/glueshim, else ~/.cache/glueshim.
+    public static func cacheDirectory(environment: [String: String]) -> String {
         if let path = environment["GLUESHIM_CACHE"], !path.isEmpty { return path }
         if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty { return xdg + "/glueshim" }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + "/.cache/glueshim"
     }
 
+    /// ~/.cache/glueshim, for callers that were given no cache folder.
+    public static var defaultCacheDirectory: String { NSHomeDirectory() + "/.cache/glueshim" }
+
     /// Makes the environment ready and returns it. The first call creates the venv (`python3 -m venv`,
     /// then `pip install boto3==V botocore==V`, pip's lines passed to `progress`) in a temporary folder
     /// and renames it into place with a marker of the pinned versions, so an interrupted install is never
     /// taken as good; later calls return at once. Concurrent callers (other glueshim processes) wait
-    /// on a lock file instead of installing twice.
-    public static func provision(progress: @Sendable (String) -> Void) throws(PythonEnvironmentError) -> PythonEnvironment {
-        try provision(cache: cacheDirectory(), progress: progress)
-    }
-
-    static func provision(cache: String, progress: @Sendable (String) -> Void) throws(PythonEnvironmentError) -> PythonEnvironment {
+    /// on a lock file instead of installing twice. `cache` is the cache folder (`cacheDirectory(environment:)`).
+    public static func provision(cache: String, progress: @Sendable (String) -> Void) throws(PythonEnvironmentError) -> PythonEnvironment {
         let files = FileManager.default
         do {
             try files.createDirectory(atPath: cache, withIntermediateDirectories: true)

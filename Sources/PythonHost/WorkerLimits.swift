@@ -37,8 +37,13 @@ public struct WorkerLimits: Codable, Sendable, Hashable {
     public static let defaultMaxFileBytes: UInt64 = 16 << 30
     public static let defaultMaxProcesses = 512
 
-    /// The defaults, each overridden by its variable in `environment` (the host's).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> WorkerLimits {
+    /// The defaults, with no variable applied.
+    public static var standard: WorkerLimits {
+        WorkerLimits(memoryBytes: defaultMemoryBytes, maxFileBytes: defaultMaxFileBytes, maxProcesses: defaultMaxProcesses)
+    }
+
+    /// The defaults, each overridden by its variable in `environment` (the host's, read by the command line).
+    public static func fromEnvironment(_ environment: [String: String]) -> WorkerLimits {
         func megabytes(_ name: String, _ fallback: UInt64) -> UInt64? {
             guard let text = environment[name], let value = UInt64(text.trimmingCharacters(in: .whitespaces)) else { return fallback }
             return value == 0 ? nil : value * mebibyte

@@ -22,7 +22,7 @@ public struct WorkerSpec: Codable, Sendable, Hashable {
     public init(
         scriptPath: String, argv: [String], modulePaths: [String], pythonExecutable: String,
         sandboxTmp: String?, workingDirectory: String, blockedHostSuffixes: [String],
-        limits: WorkerLimits? = WorkerLimits.fromEnvironment(), keepDescriptors: [Int32]? = nil
+        limits: WorkerLimits? = .standard, keepDescriptors: [Int32]? = nil
     ) {
         self.keepDescriptors = keepDescriptors
         self.limits = limits

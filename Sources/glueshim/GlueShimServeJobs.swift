@@ -6,10 +6,13 @@ import World
 /// Job runs for `glueshim serve`: the jobs in ./jobs, and StartJobRun running them.
 enum GlueShimServeJobs {
     /// Jobs, tags and run history are kept in STATE/glue-jobs.json, run folders in STATE/runs.
-    static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL) -> [String] {
-        configuration.glueJobs = GlueJobRegistry(file: state.appendingPathComponent("glue-jobs.json"))
+    /// A registry file that exists but cannot be read is an error (it is not replaced).
+    static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL, host: HostEnvironment) throws(GlueJobRegistryError) -> [String] {
+        configuration.glueJobs = try GlueJobRegistry(file: state.appendingPathComponent("glue-jobs.json"),
+                                                     writeFailed: { Terminal.err("glueshim: \($0)\n") })
         configuration.runsDirectory = state.appendingPathComponent("runs")
         var options = RunOptions(runsDirectory: state.appendingPathComponent("runs"), workerExecutable: RunCommand.selfExecutable())
+        host.apply(to: &options)
         options.progress = { Terminal.err($0 + "\n") }
         do {
             try JobService.enableJobRuns(&configuration, options: options)
@@ -18,6 +21,6 @@ enum GlueShimServeJobs {
             Terminal.err("glueshim: job runs are off: \(error.description)\n")
             return []
         }
-        return JobService.loadJobFolders(URL(fileURLWithPath: "jobs"), world: world, into: configuration.glueJobs)
+        return JobService.loadJobFolders(URL(fileURLWithPath: "jobs"), world: world, into: configuration.glueJobs, now: configuration.clock())
     }
 }

@@ -38,6 +38,8 @@ struct RunCommand: AsyncSubcommand {
     var json = false
 
     func execute() async throws {
+        // Before the worker starts: Ctrl-C or SIGTERM then stops the run (worker killed, STOPPED).
+        let signals = SignalWaiter.install()
         let source: JobSource
         do {
             source = try JobSource.load(job, role: role)
@@ -66,16 +68,19 @@ struct RunCommand: AsyncSubcommand {
         var options = RunOptions(runsDirectory: URL(fileURLWithPath: runsDir), workerExecutable: Self.selfExecutable())
         options.arguments = runArguments
         options.timeoutMinutes = timeout
+        HostEnvironment(ProcessInfo.processInfo.environment).apply(to: &options)
         let json = self.json
         options.progress = { line in Terminal.err(line + "\n") }
         options.stdout = { data in json ? Terminal.errData(data) : Terminal.outData(data) }
         options.stderr = { data in Terminal.errData(data) }
 
         let result: RunResult
-        do {
-            result = try await RunEngine.run(source, world: loaded, options: options)
-        } catch {
-            fail(error.description)
+        let finished = await signals.cancellingOnSignal { [options] () -> Result<RunResult, RunError> in
+            do throws(RunError) { return .success(try await RunEngine.run(source, world: loaded, options: options)) } catch { return .failure(error) }
+        }
+        switch finished {
+        case .success(let r): result = r
+        case .failure(let error): fail(error.description)
         }
         if json {
             Terminal.outData(result.record.json() + Data("\n".utf8))

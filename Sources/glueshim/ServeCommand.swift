@@ -30,15 +30,25 @@ struct ServeCommand: AsyncSubcommand {
     @Option(name: .customLong("as"), help: "Principal ARN whose credentials to print (a role, an IAM user or an account root of the world).")
     var principal: String?
 
-    @Option(help: "Folder that keeps S3 objects across restarts (default: a fresh temporary copy of the world).")
+    @Option(help: "Folder that keeps S3 objects, Glue jobs and job runs across restarts (default: a temporary folder, removed when serve stops).")
     var state: String?
 
     func execute() async throws {
+        // Before anything starts a worker: a signal from here on stops serve's work in order.
+        let signals = SignalWaiter.install()
+        let host = HostEnvironment(ProcessInfo.processInfo.environment)
         let loaded: World
         do { loaded = try World.load(from: URL(fileURLWithPath: world)) } catch { fail(error.description) }
         guard (0...65535).contains(port) else { fail("--port must be 0 to 65535") }
         let stateURL = state.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-serve-\(UUID().uuidString)")
+        // A temporary state folder is serve's own: it goes when serve stops, however it stops.
+        let temporaryState = state == nil ? stateURL : nil
+        defer { if let temporaryState { try? FileManager.default.removeItem(at: temporaryState) } }
+        func failCleaning(_ message: String) -> Never {
+            if let temporaryState { try? FileManager.default.removeItem(at: temporaryState) }
+            self.fail(message)
+        }
         let storeURL = stateURL.appendingPathComponent("store")
         let fresh = !FileManager.default.fileExists(atPath: storeURL.path)
         let store: ObjectStore
@@ -53,10 +63,16 @@ struct ServeCommand: AsyncSubcommand {
                 }
             }
         } catch {
-            fail(error.description)
+            failCleaning(error.description)
         }
         var configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
-        let jobs = GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL)
+        configuration.idleTimeout = host.idleTimeout
+        let jobs: [String]
+        do {
+            jobs = try GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL, host: host)
+        } catch {
+            failCleaning(error.description)
+        }
         let principal = self.principal
         do {
             try await withLocalEndpoint(configuration) { endpoint in
@@ -78,12 +94,14 @@ struct ServeCommand: AsyncSubcommand {
                 if !jobs.isEmpty { lines.append("# Glue jobs: \(jobs.joined(separator: ", "))") }
                 lines.append("# serving until Ctrl-C")
                 Terminal.out(lines.joined(separator: "\n") + "\n")
-                await SignalWaiter.waitForTermination()
+                // On SIGINT/SIGTERM the endpoint stops its runs and sessions (workers killed,
+                // recorded as STOPPED) before it returns.
+                await signals.wait()
             }
         } catch let error as ServeError {
-            fail(error.message)
+            failCleaning(error.message)
         } catch {
-            fail("cannot serve on 127.0.0.1:\(port): \(error) (is the port in use? try --port 0)")
+            failCleaning("cannot serve on 127.0.0.1:\(port): \(error) (is the port in use? try --port 0)")
         }
     }
 

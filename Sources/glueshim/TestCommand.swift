@@ -31,6 +31,7 @@ struct TestCommand: AsyncSubcommand {
     var parallel: Int?
 
     func execute() async throws {
+        let signals = SignalWaiter.install()
         var scenarios: [Scenario]
         do {
             scenarios = try Scenario.discover(paths.isEmpty ? ["jobs"] : paths)
@@ -44,9 +45,12 @@ struct TestCommand: AsyncSubcommand {
             throw ExitCode(2)
         }
         var options = RunOptions(runsDirectory: URL(fileURLWithPath: runsDir), workerExecutable: RunCommand.selfExecutable())
+        HostEnvironment(ProcessInfo.processInfo.environment).apply(to: &options)
         options.progress = { Terminal.err($0 + "\n") }
         let cwd = FileManager.default.currentDirectoryPath
-        let results = await ScenarioRunner.run(scenarios, options: options, parallelism: parallel ?? ProcessInfo.processInfo.activeProcessorCount) { result in
+        let parallelism = parallel ?? ProcessInfo.processInfo.activeProcessorCount
+        let results = await signals.cancellingOnSignal { [scenarios, options] in
+            await ScenarioRunner.run(scenarios, options: options, parallelism: parallelism) { result in
             var line = String(format: "%@ %@ (%.2f s)", result.passed ? "PASS" : "FAIL", result.name, result.seconds)
             if !result.passed {
                 for failure in result.failures { line += "\n    " + failure.replacingOccurrences(of: "\n", with: "\n    ") }
@@ -56,6 +60,7 @@ struct TestCommand: AsyncSubcommand {
                 }
             }
             Terminal.out(line + "\n")
+            }
         }
         if let junit {
             do {

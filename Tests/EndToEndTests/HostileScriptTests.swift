@@ -265,3 +265,123 @@ import Glibc
         #expect(!leftovers.contains { $0.hasPrefix("core") })
     }
 }
+
+/// The same hostile code as statements of a Glue interactive session under `glueshim serve`: a
+/// session's worker is started by the same launcher as a job's, with the same sandbox and limits.
+@Suite(.serialized) struct HostileSessionTests {
+    static let developer = "arn:aws:iam::111111111111:user/glue-developer"
+
+    static let prelude = """
+    import json, time, boto3
+    glue = boto3.client("glue")
+    def session(sid):
+        glue.create_session(Id=sid, Role="arn:aws:iam::111111111111:role/glue-role-test", Command={"Name": "pythonshell"})
+        end = time.time() + 60
+        while time.time() < end:
+            status = glue.get_session(Id=sid)["Session"]["Status"]
+            if status != "PROVISIONING":
+                return status
+            time.sleep(0.1)
+        return "PROVISIONING"
+    def run(sid, code, timeout=20):
+        start = time.time()
+        stid = glue.run_statement(SessionId=sid, Code=code)["Id"]
+        while time.time() < start + timeout:
+            st = glue.get_statement(SessionId=sid, Id=stid)["Statement"]
+            if st["State"] in ("AVAILABLE", "CANCELLED", "ERROR"):
+                break
+            time.sleep(0.1)
+        out = st.get("Output", {})
+        return {"state": st["State"], "seconds": time.time() - start, "status": out.get("Status"),
+                "text": out.get("Data", {}).get("TextPlain", ""), "error": out.get("ErrorValue")}
+
+    """
+
+    /// Processes whose command line mentions `text`.
+    static func processes(mentioning text: String) -> [Int32] { HostileScriptTests.processes(mentioning: text) }
+
+    @Test func sessionForkBombsAreCappedAndNothingSurvives() throws {
+        let serve = try ServeProcess(as: Self.developer, extraEnvironment: ["GLUESHIM_WORKER_MAX_PROCESSES": "32"])
+        let result = try serve.python(Self.prelude + """
+        results = {}
+        for sid, code in [("bomb", "import os, time\\nfor _ in range(8):\\n    os.fork()\\ntime.sleep(30)"),
+                          ("setsid-bomb", "import os, time\\nfor _ in range(8):\\n    if os.fork() == 0:\\n        os.setsid()\\ntime.sleep(30)")]:
+            ready = session(sid)
+            statement = run(sid, code)
+            end = time.time() + 10
+            while glue.get_session(Id=sid)["Session"]["Status"] == "READY" and time.time() < end:
+                time.sleep(0.1)
+            s = glue.get_session(Id=sid)["Session"]
+            results[sid] = {"ready": ready, "statement": statement, "status": s["Status"], "message": s.get("ErrorMessage", "")}
+        print(json.dumps(results))
+        """)
+        for sid in ["bomb", "setsid-bomb"] {
+            let outcome = try #require(result[sid] as? [String: Any])
+            let statement = try #require(outcome["statement"] as? [String: Any])
+            #expect(outcome["ready"] as? String == "READY")
+            #expect(statement["state"] as? String == "ERROR", "\(sid): the cap did not stop the fork bomb: \(statement)")
+            #expect((statement["seconds"] as? Double ?? 99) < 20)
+            #expect(outcome["status"] as? String == "FAILED")
+            #expect((outcome["message"] as? String)?.contains("more than 32 processes") == true, "\(sid): \(outcome)")
+        }
+        let sessions = serve.state.appendingPathComponent("runs/sessions").path
+        let left = HostileScriptTests.eventuallyEmpty { Self.processes(mentioning: sessions) }
+        #expect(left.isEmpty, "processes of the sessions survived them: \(left)")
+    }
+
+    @Test func sessionStatementsAreSandboxedLikeJobs() throws {
+        let name = "glueshim-hostile-session-\(UUID().uuidString)"
+        let repoFile = repoRoot.appendingPathComponent(".hostile-\(UUID().uuidString)")
+        let varTmp = URL(fileURLWithPath: "/var/tmp/.hostile-\(UUID().uuidString)")
+        defer {
+            try? FileManager.default.removeItem(at: repoFile)
+            try? FileManager.default.removeItem(at: varTmp)
+            try? FileManager.default.removeItem(atPath: "/tmp/\(name)")
+        }
+        let serve = try ServeProcess(as: Self.developer, extraEnvironment: [
+            "HOSTILE_HOST_ONLY_VARIABLE": "hostOnlyValue42", "AWS_ACCESS_KEY_ID": "AKIAHOSTILEUSERKEY01",
+        ])
+        let result = try serve.python(Self.prelude + """
+        ready = session("sandbox")
+        tmp = run("sandbox", "open('/tmp/\(name)', 'w').write('escaped')\\nimport subprocess\\nsubprocess.run(['sh', '-c', 'echo escaped > /tmp/\(name).sh'], check=True)\\n'wrote'")
+        outside = run("sandbox", "out = []\\nfor path in ['\(repoFile.path)', '\(varTmp.path)']:\\n    try:\\n        open(path, 'w').write('escaped')\\n        out.append('written ' + path)\\n    except OSError as error:\\n        out.append('refused ' + path + ' ' + error.strerror)\\nprint('\\\\n'.join(out))")
+        procs = run("sandbox", "import os\\nprint(len([p for p in os.listdir('/proc') if p.isdigit()]))")
+        env = run("sandbox", "import os\\nprint(dict(os.environ))")
+        guard = run("sandbox", "import socket\\nsocket.create_connection(('sts.amazonaws.com', 443), timeout=5)")
+        print(json.dumps({"ready": ready, "tmp": tmp, "outside": outside, "procs": procs, "env": env, "guard": guard}))
+        """)
+        #expect(result["ready"] as? String == "READY")
+        let tmp = try #require(result["tmp"] as? [String: Any])
+        #expect(tmp["status"] as? String == "ok", "\(tmp)")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/\(name)"))
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/\(name).sh"))
+        let sessions = serve.state.appendingPathComponent("runs/sessions")
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: sessions.path).first { $0.hasPrefix("sandbox-") })
+        #expect(FileManager.default.fileExists(atPath: sessions.appendingPathComponent(folder).appendingPathComponent("tmp/\(name)").path))
+        let outside = try #require((result["outside"] as? [String: Any])?["text"] as? String)
+        #expect(outside.contains("refused \(repoFile.path)"), "\(outside)")
+        #expect(outside.contains("refused \(varTmp.path) Read-only file system"), "\(outside)")
+        #expect(!FileManager.default.fileExists(atPath: repoFile.path))
+        #expect(!FileManager.default.fileExists(atPath: varTmp.path))
+        // The namespace's init and the session's interpreter.
+        #expect((result["procs"] as? [String: Any])?["text"] as? String == "2")
+        let env = try #require((result["env"] as? [String: Any])?["text"] as? String)
+        #expect(env.contains("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+        #expect(!env.contains("hostOnlyValue42") && !env.contains("AKIAHOSTILEUSERKEY01"), "\(env)")
+        let guardResult = try #require(result["guard"] as? [String: Any])
+        #expect((guardResult["error"] as? String)?.contains("local mode never contacts real AWS") == true, "\(guardResult)")
+    }
+}
+
+extension HostileScriptTests {
+    /// Polls `list` for up to 5 s until it is empty; returns what is left.
+    static func eventuallyEmpty(_ list: () -> [Int32]) -> [Int32] {
+        let end = Date().addingTimeInterval(5)
+        var left = list()
+        while !left.isEmpty, Date() < end {
+            usleep(50_000)
+            left = list()
+        }
+        return left
+    }
+}

@@ -4,13 +4,18 @@ import Foundation
 final class ServeProcess: @unchecked Sendable {
     let process = Process()
     var environment: [String: String] = [:]
-    let state: URL
+    /// The state folder: the one given with --state, or the temporary one serve printed.
+    private(set) var state: URL
+    /// What serve printed before it began serving.
+    private(set) var banner = ""
 
     /// Starts `glueshim serve --port 0` from the repository root and waits for its export lines.
-    init(as principal: String?, extraEnvironment: [String: String] = [:], state: URL? = nil) throws {
+    /// With `keepState` false, no --state is given (serve makes a temporary folder of its own).
+    init(as principal: String?, extraEnvironment: [String: String] = [:], state: URL? = nil, keepState: Bool = true) throws {
         self.state = state ?? temporaryFolder("serve-state")
         process.executableURL = glueshimBinary
-        var arguments = ["serve", "--port", "0", "--state", self.state.path]
+        var arguments = ["serve", "--port", "0"]
+        if keepState { arguments += ["--state", self.state.path] } else { try? FileManager.default.removeItem(at: self.state) }
         if let principal { arguments += ["--as", principal] }
         process.arguments = arguments
         process.currentDirectoryURL = repoRoot
@@ -26,6 +31,12 @@ final class ServeProcess: @unchecked Sendable {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             text += String(decoding: chunk, as: UTF8.self)
+        }
+        banner = text
+        // "# glueshim serve: world W, state S"
+        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("# glueshim serve:") }),
+           let range = line.range(of: ", state ") {
+            self.state = URL(fileURLWithPath: String(line[range.upperBound...]))
         }
         for line in text.split(separator: "\n") where line.hasPrefix("export ") {
             let pair = line.dropFirst("export ".count)

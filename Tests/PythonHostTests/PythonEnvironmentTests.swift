@@ -38,14 +38,15 @@ extension InProcessPython {
     @Suite struct PythonEnvironmentTests {
         @Test(.timeLimit(.minutes(5))) func provisionsAVenvWithPinnedBoto3() throws {
             let lines = LineCollector()
-            let environment = try PythonEnvironment.provision { lines.add($0) }
+            let cache = PythonEnvironment.cacheDirectory(environment: ProcessInfo.processInfo.environment)
+            let environment = try PythonEnvironment.provision(cache: cache) { lines.add($0) }
             #expect(FileManager.default.isExecutableFile(atPath: environment.pythonExecutable))
             #expect(FileManager.default.fileExists(atPath: environment.sitePackages + "/boto3/__init__.py"))
             #expect(FileManager.default.fileExists(atPath: environment.supportPath + "/awsglue/utils.py"))
 
             // Later calls return at once.
             let start = ContinuousClock.now
-            let again = try PythonEnvironment.provision { _ in Issue.record("no progress expected once the cache is ready") }
+            let again = try PythonEnvironment.provision(cache: cache) { _ in Issue.record("no progress expected once the cache is ready") }
             #expect(again == environment)
             #expect(ContinuousClock.now - start < .milliseconds(500))
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import PythonHost
 
@@ -25,20 +26,26 @@ import Testing
     /// Runs `source` as a Glue script in a sandboxed worker; `runFolder` is mounted on /tmp.
     static func runWorker(_ source: String, arguments: [String] = [], runFolder: URL) throws -> Outcome {
         let binary = try #require(glueshim, "glueshim executable not found next to the test bundle; run `swift build` first")
+        let specFolder = makeTemporaryFolder("glueshim-spec")
+        defer { try? FileManager.default.removeItem(at: specFolder) }
+        let specFile = try writeSpec(source, arguments: arguments, runFolder: runFolder, in: specFolder)
+        return try run(binary, [PythonWorker.commandName, specFile.path])
+    }
+
+    /// Writes `source` as a Glue script into `runFolder` (the worker's /tmp) and its spec into `folder`.
+    static func writeSpec(_ source: String, arguments: [String] = [], runFolder: URL, in folder: URL) throws -> URL {
         let scriptFolder = "glue-python-scripts-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(at: runFolder.appendingPathComponent(scriptFolder), withIntermediateDirectories: true)
         try source.write(to: runFolder.appendingPathComponent("\(scriptFolder)/job.py"), atomically: true, encoding: .utf8)
         // The support files must be visible inside the sandbox, so they come from the cache, not from /tmp.
-        let support = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: PythonEnvironment.cacheDirectory())
+        let support = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: PythonEnvironment.cacheDirectory(environment: ProcessInfo.processInfo.environment))
         let script = "/tmp/\(scriptFolder)/job.py"
         let spec = WorkerSpec(
             scriptPath: script, argv: [script] + arguments, modulePaths: [support], pythonExecutable: "/usr/bin/python3",
             sandboxTmp: runFolder.path, workingDirectory: "/tmp", blockedHostSuffixes: WorkerSpec.defaultBlockedHostSuffixes)
-        let specFolder = makeTemporaryFolder("glueshim-spec")
-        defer { try? FileManager.default.removeItem(at: specFolder) }
-        let specFile = specFolder.appendingPathComponent("spec.json")
+        let specFile = folder.appendingPathComponent("spec.json")
         try JSONEncoder().encode(spec).write(to: specFile)
-        return try run(binary, [PythonWorker.commandName, specFile.path])
+        return specFile
     }
 
     static func run(_ binary: String, _ arguments: [String]) throws -> Outcome {
@@ -122,6 +129,44 @@ import Testing
             """, runFolder: runFolder)
         #expect(outcome.status == 3, "\(outcome.stderr)")
         #expect(outcome.stdout == "main done\nthread done\natexit ran\n")
+    }
+
+    @Test func cancellingTheWaitKillsTheWorkerAndEverythingItStarted() async throws {
+        let binary = try #require(Self.glueshim, "glueshim executable not found next to the test bundle; run `swift build` first")
+        let runFolder = makeTemporaryFolder("glueshim-run"), specFolder = makeTemporaryFolder("glueshim-spec")
+        defer {
+            try? FileManager.default.removeItem(at: runFolder)
+            try? FileManager.default.removeItem(at: specFolder)
+        }
+        // A child that leaves the worker's process group, and the script itself, both sleeping.
+        let spec = try Self.writeSpec(
+            "import os, subprocess, time\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\nprint('started', flush=True)\ntime.sleep(600)\n",
+            runFolder: runFolder, in: specFolder)
+        let worker = try WorkerProcess(executable: binary, arguments: [PythonWorker.commandName, spec.path],
+                                       environment: ["PATH": "/usr/bin:/bin"], maxProcesses: nil)
+        let printed = Mutex("")
+        let waiting = Task { await worker.wait(stdout: { data in printed.withLock { $0 += String(decoding: data, as: UTF8.self) } }, stderr: { _ in }) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        var members = Set<pid_t>()
+        while ContinuousClock.now < deadline {
+            members = WorkerLimits.processesOfWorker(worker.pid)
+            // The worker, its namespace's init, the script and the sleep.
+            if printed.withLock({ $0.contains("started") }), members.count >= 4 { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(members.count >= 4, "\(members)")
+        let start = ContinuousClock.now
+        waiting.cancel()
+        let status = await waiting.value
+        #expect(status == 128 + SIGKILL)
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(worker.hasEnded)
+        let alive = members.filter { pid in
+            guard let stat = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return false }
+            let text = String(decoding: stat, as: UTF8.self)
+            return !(text.split(separator: ")").last?.hasPrefix(" Z") ?? false)
+        }
+        #expect(alive.isEmpty, "processes of the worker survived the cancelled wait: \(alive)")
     }
 
     @Test func badSpecFailsWithOneLineAndStatus2() throws {
