@@ -11,6 +11,7 @@ let package = Package(
         // For the fuzz targets in Fuzz/, which drive the endpoint in-process on a world and a store.
         .library(name: "Endpoint", targets: ["Endpoint"]),
         .library(name: "World", targets: ["World"]),
+        .library(name: "GlueDomain", targets: ["GlueDomain"]),
         .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "GlueShimTesting", targets: ["GlueShimTesting"]),
     ],
@@ -45,11 +46,14 @@ let package = Package(
         .target(name: "ObjectStore", dependencies: ["CNative", .product(name: "Crypto", package: "swift-crypto")]),
         // Swift AWS client (SigV4-signed STS and S3 calls), for the local endpoint or real AWS.
         .target(name: "AWSClient", dependencies: ["SigV4"]),
+        // Glue's domain: job definitions and arguments, runs and their registry, interactive
+        // sessions, log events; no HTTP. What it needs of the endpoint comes as a `GlueHost`.
+        .target(name: "GlueDomain", dependencies: ["SigV4"]),
         // The local AWS endpoint: routing, SigV4 check, authorization, STS and S3.
         .target(
             name: "Endpoint",
             dependencies: [
-                "IAMPolicy", "SigV4", "World", "ObjectStore",
+                "IAMPolicy", "SigV4", "World", "ObjectStore", "GlueDomain",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -62,14 +66,14 @@ let package = Package(
         // Jobs, runs, logs and events, wiring every layer together.
         .target(
             name: "GlueRuntime",
-            dependencies: ["PythonHost", "Endpoint", "AWSClient", "World", "ObjectStore", "IAMPolicy",
+            dependencies: ["PythonHost", "Endpoint", "GlueDomain", "AWSClient", "World", "ObjectStore", "IAMPolicy", "SigV4",
                            .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         // For Swift test suites: an endpoint on a world, clients as its principals, job runs.
-        .target(name: "GlueShimTesting", dependencies: ["GlueRuntime", "Endpoint", "World", "ObjectStore", "AWSClient", "SigV4"]),
+        .target(name: "GlueShimTesting", dependencies: ["GlueRuntime", "Endpoint", "GlueDomain", "World", "ObjectStore", "AWSClient", "SigV4"]),
         .executableTarget(
             name: "glueshim",
-            dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", "CNative", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["GlueRuntime", "PythonHost", "Endpoint", "GlueDomain", "World", "IAMPolicy", "SigV4", "AWSClient", "ObjectStore", "CNative", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Decisions per second of the IAM engine (swift run -c release IAMBench).
         .executableTarget(name: "IAMBench", dependencies: ["IAMPolicy"]),
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
         .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),
         .testTarget(name: "WorldTests", dependencies: ["World"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "AWSClient", "RawHTTP", "World", "ObjectStore", "SigV4", "IAMPolicy", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "GlueDomain", "AWSClient", "RawHTTP", "World", "ObjectStore", "SigV4", "IAMPolicy", .product(name: "Crypto", package: "swift-crypto")]),
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
         .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
         .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP", "SigV4", .product(name: "Crypto", package: "swift-crypto")]),

@@ -24,6 +24,7 @@ let package = Package(
         .executableTarget(name: "FuzzEndpoint", dependencies: [
             "FuzzMain", .product(name: "Endpoint", package: "glueshim"), .product(name: "SigV4", package: "glueshim"),
             .product(name: "World", package: "glueshim"), .product(name: "ObjectStore", package: "glueshim"),
+            .product(name: "GlueDomain", package: "glueshim"),
         ]),
     ],
     swiftLanguageModes: [.v6]

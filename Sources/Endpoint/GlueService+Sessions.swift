@@ -1,4 +1,5 @@
 import Foundation
+import GlueDomain
 import IAMPolicy
 import World
 
@@ -105,7 +106,7 @@ extension GlueService {
         guard sessions.create(record) else {
             return .failure(Self.error("AlreadyExistsException", "Session with id \(id) already exists"))
         }
-        sessions.launch(account: call.account, id: id, endpoint: endpoint)
+        sessions.launch(account: call.account, id: id, host: endpoint.glueHost)
         return .success(["Session": record.apiObject(now: call.now)])
     }
 

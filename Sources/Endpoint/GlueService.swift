@@ -1,4 +1,5 @@
 import Foundation
+import GlueDomain
 import IAMPolicy
 import World
 
@@ -233,7 +234,7 @@ struct GlueService: Sendable {
         if let timeout, timeout < 1 || timeout >= 10080 {
             return .failure(Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes"))
         }
-        guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, endpoint: endpoint, retrying: previous) else {
+        guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, host: endpoint.glueHost, retrying: previous) else {
             return .failure(Self.error("ConcurrentRunsExceededException", "Concurrent runs exceeded for \(name)"))
         }
         return .success(["JobRunId": run.Id])

@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import ObjectStore
 import ServiceLifecycle
+import GlueDomain
 import SigV4
 import Synchronization
 import World
@@ -51,9 +52,6 @@ public struct EndpointConfiguration: Sendable {
     }
 }
 
-/// Credentials served on the container-credentials route, refreshed by whoever registers them.
-public typealias ContainerCredentialsProvider = @Sendable () async throws -> (AWSCredentials, Date)
-
 /// The local AWS endpoint: one loopback port serving STS and S3, every request SigV4-verified
 /// and authorized by the IAM engine.
 public final class LocalEndpoint: Sendable {
@@ -71,13 +69,29 @@ public final class LocalEndpoint: Sendable {
     }
 
     /// Serves container credentials at `URL/_glueshim/credentials/ID` to clients presenting `token`
-    /// (the standard `AWS_CONTAINER_CREDENTIALS_FULL_URI` / `AWS_CONTAINER_AUTHORIZATION_TOKEN` pair).
-    /// Returns the full URI.
-    public func registerContainerCredentials(token: String, provider: @escaping ContainerCredentialsProvider) -> String {
+    /// (the standard `AWS_CONTAINER_CREDENTIALS_FULL_URI` / `AWS_CONTAINER_AUTHORIZATION_TOKEN` pair),
+    /// until unregistered.
+    public func registerContainerCredentials(token: String, provider: @escaping ContainerCredentialsProvider) -> ContainerCredentials {
         let id = UUID().uuidString.lowercased()
         containerCredentials.withLock { $0[id] = provider }
         router.containerTokens.withLock { $0[id] = token }
-        return "\(url.absoluteString)/_glueshim/credentials/\(id)"
+        return ContainerCredentials(uri: "\(url.absoluteString)/_glueshim/credentials/\(id)") { [weak self] in
+            self?.containerCredentials.withLock { _ = $0.removeValue(forKey: id) }
+            self?.router.containerTokens.withLock { _ = $0.removeValue(forKey: id) }
+        }
+    }
+
+    /// What Glue's runs and sessions get of this endpoint.
+    public var glueHost: GlueHost {
+        GlueHost(url: url, region: configuration.world.region, clock: configuration.clock, jobs: configuration.glueJobs,
+                 launcher: configuration.launcher,
+                 issueServiceCredentials: { [credentials = configuration.credentials] service, expiration in
+                     credentials.issueServicePrincipal(service, expiration: expiration).credentials
+                 },
+                 registerContainerCredentials: { [weak self] token, provider in
+                     self?.registerContainerCredentials(token: token, provider: provider)
+                         ?? ContainerCredentials(uri: "", unregister: {})
+                 })
     }
 
     func containerProvider(id: String) -> ContainerCredentialsProvider? {

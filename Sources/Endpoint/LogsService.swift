@@ -1,4 +1,5 @@
 import Foundation
+import GlueDomain
 import IAMPolicy
 import World
 

@@ -1,5 +1,6 @@
 import Endpoint
 import Foundation
+import GlueDomain
 import Yams
 
 /// A problem with the job given on the command line: a missing folder, a bad definition.

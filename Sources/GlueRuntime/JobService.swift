@@ -1,5 +1,6 @@
 import Endpoint
 import Foundation
+import GlueDomain
 import World
 
 /// Glue job runs for `glueshim serve`: StartJobRun runs jobs on the serving endpoint, and the
@@ -8,7 +9,7 @@ public enum JobService {
     /// Lets the endpoint run jobs (provisions the job's Python environment once).
     public static func enableJobRuns(_ configuration: inout EndpointConfiguration, options: RunOptions) throws(RunError) {
         let environment = try PythonEnvironments.provision(options)
-        configuration.launcher = RuntimeJobLauncher(world: configuration.world, environment: environment, options: options, events: nil)
+        configuration.launcher = RuntimeJobLauncher(world: configuration.world, environment: environment, options: options, events: nil, store: configuration.store)
     }
 
     /// Registers every job folder under `folder` (each with a job.yaml/job.json); returns their names.

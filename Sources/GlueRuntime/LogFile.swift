@@ -1,5 +1,6 @@
 import Endpoint
 import Foundation
+import GlueDomain
 import Synchronization
 
 /// An append-only log file written from the worker's reader threads. Besides the raw text it

@@ -1,6 +1,7 @@
 import AWSClient
 import Endpoint
 import Foundation
+import GlueDomain
 import IAMPolicy
 import ObjectStore
 import PythonHost
@@ -71,7 +72,7 @@ public enum RunEngine {
             throw .input(error.description)
         }
         let events = RunEventSink()
-        let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events)
+        let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events, store: store)
         var configuration = EndpointConfiguration(world: world, store: store, events: events)
         configuration.launcher = launcher
         // A job may drive Glue interactive sessions through the Glue API, as in AWS.
@@ -87,7 +88,7 @@ public enum RunEngine {
             (final, attempts) = try await withLocalEndpoint(configuration) { endpoint in
                 let registry = endpoint.configuration.glueJobs
                 registry.create(stored)
-                guard let run = GlueJobRuns.start(stored, arguments: options.arguments, timeout: timeout, endpoint: endpoint, id: firstId) else {
+                guard let run = GlueJobRuns.start(stored, arguments: options.arguments, timeout: timeout, host: endpoint.glueHost, id: firstId) else {
                     throw RunError.local("the run could not be admitted")
                 }
                 let last = await GlueJobRuns.waitForLastAttempt(job: job.Name, id: run.Id, registry: registry)

@@ -1,6 +1,6 @@
 import AWSClient
-import Endpoint
 import Foundation
+import GlueDomain
 import ObjectStore
 import PythonHost
 import SigV4
@@ -15,6 +15,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
     let options: RunOptions
     /// Set for `glueshim run`, which keeps each attempt's events in its run folder.
     let events: RunEventSink?
+    /// The object store the endpoint serves, where a job folder's script is deployed to its ScriptLocation.
+    let store: ObjectStore
 
     /// Host names a job must never reach in local mode.
     static let realAWSHosts = ["amazonaws.com", "amazonaws.com.cn", "aws.amazon.com", "api.aws"]
@@ -26,29 +28,29 @@ struct RuntimeJobLauncher: JobRunLauncher {
         case failedToStart(String)
     }
 
-    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint, registry: GlueJobRegistry) async -> JobRunRecord {
+    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, host: GlueHost, registry: GlueJobRegistry) async -> JobRunRecord {
         let folder = options.runsDirectory.appendingPathComponent(run.Id)
         var record = run
         do {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent("tmp"), withIntermediateDirectories: true)
         } catch {
             return finish(record, .failedToStart("cannot create the run folder \(folder.path): \(error.localizedDescription)"), folder: folder,
-                          now: endpoint.configuration.clock())
+                          now: host.clock())
         }
         events?.begin(runId: run.Id, file: folder.appendingPathComponent("events.jsonl"))
         world.origin?.write(into: folder)
         record.JobRunState = "RUNNING"
-        record.LastModifiedOn = endpoint.configuration.clock()
+        record.LastModifiedOn = host.clock()
         registry.record(record)
         var outcome: Outcome
         do {
-            outcome = try await attempt(job, run: record, folder: folder, control: control, endpoint: endpoint)
+            outcome = try await attempt(job, run: record, folder: folder, control: control, host: host)
         } catch {
             outcome = .failedToStart("\(error)")
         }
         // The endpoint's owner stopped (SIGTERM to serve): whatever the attempt was doing, it was stopped.
         if Task.isCancelled, case .failedToStart = outcome { outcome = .stopped }
-        return finish(record, outcome, folder: folder, now: endpoint.configuration.clock())
+        return finish(record, outcome, folder: folder, now: host.clock())
     }
 
     func finish(_ run: JobRunRecord, _ outcome: Outcome, folder: URL, now completed: Date) -> JobRunRecord {
@@ -78,7 +80,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
         return record
     }
 
-    func attempt(_ stored: StoredJob, run: JobRunRecord, folder: URL, control: RunControl, endpoint: LocalEndpoint) async throws -> Outcome {
+    func attempt(_ stored: StoredJob, run: JobRunRecord, folder: URL, control: RunControl, host: GlueHost) async throws -> Outcome {
         let job = stored.definition
         let merged = JobArguments.merge(job: job, run: run.Arguments)
         guard job.Command.Name == "pythonshell" else {
@@ -89,9 +91,9 @@ struct RuntimeJobLauncher: JobRunLauncher {
         }
         // Glue assumes the job role as the service principal glue.amazonaws.com, so a role whose
         // trust policy does not trust Glue cannot run a job.
-        let now = endpoint.configuration.clock()
-        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: now.addingTimeInterval(7 * 86400))
-        let glue = AWSClient(endpoint: endpoint.url, region: world.region, credentials: service.credentials)
+        let now = host.clock()
+        let service = host.issueServiceCredentials("glue.amazonaws.com", now.addingTimeInterval(7 * 86400))
+        let glue = AWSClient(endpoint: host.url, region: host.region, credentials: service)
         let session = JobRoleSession(client: glue, roleArn: role.arn)
         let jobCredentials: AssumedRoleCredentials
         do {
@@ -99,7 +101,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
         } catch {
             return .failedToStart("Glue could not assume the job role \(role.arn): \(error.code): \(error.message)")
         }
-        let asJobRole = AWSClient(endpoint: endpoint.url, region: world.region, credentials: jobCredentials.credentials)
+        let asJobRole = AWSClient(endpoint: host.url, region: host.region, credentials: jobCredentials.credentials)
         let tmp = folder.appendingPathComponent("tmp")
 
         // The script: deployed to its ScriptLocation when the job folder has it, then fetched
@@ -107,12 +109,11 @@ struct RuntimeJobLauncher: JobRunLauncher {
         let location = JobArguments.scriptLocation(job: job, merged: merged)
         let script: Data
         if let (bucket, key) = S3URL.parse(location) {
-            let store = endpoint.configuration.store
             if let local = stored.localScript, let data = FileManager.default.contents(atPath: local.path) {
                 guard store.hasBucket(bucket) else {
                     return .failedToStart("ScriptLocation \(location) names bucket '\(bucket)', which the world does not have")
                 }
-                try store.put(bucket: bucket, key: key, body: data, attributes: ObjectAttributes(contentType: "text/x-python"), now: endpoint.configuration.clock())
+                try store.put(bucket: bucket, key: key, body: data, attributes: ObjectAttributes(contentType: "text/x-python"), now: host.clock())
             }
             do {
                 script = try await asJobRole.getObject(bucket: bucket, key: key)
@@ -181,11 +182,13 @@ struct RuntimeJobLauncher: JobRunLauncher {
         try JSONEncoder().encode(spec).write(to: specURL)
 
         let token = Self.randomToken(32)
-        let credentialsURI = endpoint.registerContainerCredentials(token: token) {
+        let container = host.registerContainerCredentials(token) {
             let c = try await session.credentials()
             return (c.credentials, c.expiration)
         }
-        var env = Self.workerEnvironment(endpoint: endpoint, region: world.region, credentialsURI: credentialsURI, token: token, environment: environment)
+        // The job role's credentials are served only while the run lasts.
+        defer { container.unregister() }
+        var env = Self.workerEnvironment(host: host, region: host.region, credentialsURI: container.uri, token: token, environment: environment)
         // Profiles the world declares (role_arn + credential_source...) reach the job as its AWS
         // config file; inside a job the source credentials are the container's (the job role).
         // The file lives in the cache, outside /tmp, which the job's sandbox replaces.
@@ -205,8 +208,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
         let process = try WorkerProcess(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
                                         environment: env, maxProcesses: options.limits.maxProcesses)
 
-        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: endpoint.configuration.clock)
-        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: endpoint.configuration.clock)
+        let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: host.clock)
+        let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: host.clock)
         let timedOut = TimeoutFlag(), stopped = TimeoutFlag()
         control.onStop { stopped.set(); process.killGroup() }
         let limit = Double(run.Timeout) * options.minuteSeconds
@@ -241,7 +244,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
     }
 
     /// The worker's whole environment: nothing of the user's, least of all their AWS credentials.
-    static func workerEnvironment(endpoint: LocalEndpoint, region: String, credentialsURI: String, token: String, environment: PythonEnvironment) -> [String: String] {
+    static func workerEnvironment(host: GlueHost, region: String, credentialsURI: String, token: String, environment: PythonEnvironment) -> [String: String] {
         let venvBin = URL(fileURLWithPath: environment.pythonExecutable).deletingLastPathComponent().path
         return [
             "PATH": "\(venvBin):/usr/local/bin:/usr/bin:/bin",
@@ -252,7 +255,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONIOENCODING": "utf-8",
             "GLUE_INSTALLATION": "/opt/amazon",
-            "AWS_ENDPOINT_URL": endpoint.url.absoluteString,
+            "AWS_ENDPOINT_URL": host.url.absoluteString,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": credentialsURI,

@@ -1,6 +1,7 @@
 import AWSClient
 import Endpoint
 import Foundation
+import GlueDomain
 import PythonHost
 import Synchronization
 import World
@@ -29,12 +30,12 @@ struct SessionLauncher: GlueSessionLauncher {
     /// How long an interpreter may take to come up.
     var startTimeout: Double = 60
 
-    func start(session: GlueSessionRecord, endpoint: LocalEndpoint) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter {
+    func start(session: GlueSessionRecord, host: GlueHost) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter {
         guard let role = world.role(arn: session.role) else {
             throw GlueSessionLaunchError("The role \(session.role) does not exist in the world \(world.source)")
         }
-        let service = endpoint.configuration.credentials.issueServicePrincipal("glue.amazonaws.com", expiration: endpoint.configuration.clock().addingTimeInterval(7 * 86400))
-        let glue = AWSClient(endpoint: endpoint.url, region: world.region, credentials: service.credentials)
+        let service = host.issueServiceCredentials("glue.amazonaws.com", host.clock().addingTimeInterval(7 * 86400))
+        let glue = AWSClient(endpoint: host.url, region: host.region, credentials: service)
         let roleSession = JobRoleSession(client: glue, roleArn: role.arn, sessionName: "GlueJobRunnerSession")
         do {
             _ = try await roleSession.credentials()
@@ -59,19 +60,20 @@ struct SessionLauncher: GlueSessionLauncher {
             throw GlueSessionLaunchError("cannot create the session folder \(folder.path): \(error.localizedDescription)")
         }
         let token = RuntimeJobLauncher.randomToken(32)
-        let credentialsURI = endpoint.registerContainerCredentials(token: token) {
+        let container = host.registerContainerCredentials(token) {
             let c = try await roleSession.credentials()
             return (c.credentials, c.expiration)
         }
-        let env = RuntimeJobLauncher.workerEnvironment(endpoint: endpoint, region: world.region, credentialsURI: credentialsURI,
+        let env = RuntimeJobLauncher.workerEnvironment(host: host, region: host.region, credentialsURI: container.uri,
                                                        token: token, environment: environment)
         let worker: SessionWorker
         do {
             worker = try SessionWorker(executable: options.workerExecutable, arguments: [PythonWorker.commandName, specURL.path],
                                        environment: env, folder: folder, maxProcesses: options.limits.maxProcesses,
-                                       clock: endpoint.configuration.clock, errorReport: options.progress)
+                                       clock: host.clock, errorReport: options.progress, onEnd: container.unregister)
         } catch {
-            throw GlueSessionLaunchError(error.description)
+            container.unregister()
+            throw GlueSessionLaunchError(String(describing: error))
         }
         guard await worker.waitUntilReady(timeout: startTimeout) else {
             worker.shutdown()
@@ -93,7 +95,8 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
     private let errorReport: @Sendable (String) -> Void
 
     init(executable: String, arguments: [String], environment: [String: String], folder: URL, maxProcesses: Int?,
-         clock: @escaping @Sendable () -> Date, errorReport: @escaping @Sendable (String) -> Void) throws(RunError) {
+         clock: @escaping @Sendable () -> Date, errorReport: @escaping @Sendable (String) -> Void,
+         onEnd: @escaping @Sendable () -> Void = {}) throws(RunError) {
         self.folder = folder
         self.errorReport = errorReport
         do {
@@ -105,7 +108,8 @@ final class SessionWorker: GlueSessionInterpreter, Sendable {
         let outLog = LogFile(folder.appendingPathComponent("output.log"), clock: clock)
         let errLog = LogFile(folder.appendingPathComponent("error.log"), clock: clock)
         process.readAnswers(line: { [replies] in replies.push($0) }, closed: { [replies] in replies.close() })
-        process.start(stdout: { outLog.write($0) }, stderr: { errLog.write($0) }, ended: { outLog.close(); errLog.close() })
+        // The session's role credentials are served only while its worker lives.
+        process.start(stdout: { outLog.write($0) }, stderr: { errLog.write($0) }, ended: { outLog.close(); errLog.close(); onEnd() })
     }
 
     private func nextReply() async -> Data? { await replies.next() }

@@ -1,5 +1,6 @@
 import Endpoint
 import Foundation
+import GlueDomain
 import GlueRuntime
 import World
 

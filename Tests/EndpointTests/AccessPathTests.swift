@@ -1,10 +1,14 @@
 import AWSClient
 import Endpoint
 import Foundation
+import GlueDomain
 import IAMPolicy
 import SigV4
 import Testing
 import World
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// One authorization input: what the endpoint decides for a call, the same call replayed from
 /// its event through `EventReplay` (what `simulate --replay` runs) decides alike, with the
@@ -144,5 +148,27 @@ import World
         var other = request
         other.action = "sts:GetSessionToken"
         #expect(!PolicyEvaluator.evaluate(other, policies: PolicySet(identity: [NamedPolicy(name: "deny", policy: deny)])).isAllowed)
+    }
+}
+
+/// Container credentials are served to the token they were registered with, and only until
+/// the run or session that registered them unregisters them.
+@Suite struct ContainerCredentialsTests {
+    @Test func servedUntilUnregistered() async throws {
+        try await Harness.with { h in
+            let keys = AWSCredentials(accessKeyId: "ASIAEXAMPLEEXAMPLE01", secretAccessKey: "secret", sessionToken: "token")
+            let expiry = h.clock.read().addingTimeInterval(3600)
+            let registration = h.endpoint.glueHost.registerContainerCredentials("the-token") { (keys, expiry) }
+            func fetch(_ token: String) async throws -> Int {
+                var request = URLRequest(url: URL(string: registration.uri)!)
+                request.setValue(token, forHTTPHeaderField: "Authorization")
+                let (_, response) = try await URLSession.shared.data(for: request)
+                return (response as? HTTPURLResponse)?.statusCode ?? 0
+            }
+            #expect(try await fetch("the-token") == 200)
+            #expect(try await fetch("another-token") == 401)
+            registration.unregister()
+            #expect(try await fetch("the-token") == 401)
+        }
     }
 }

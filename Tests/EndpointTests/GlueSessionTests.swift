@@ -1,6 +1,7 @@
 import AWSClient
 import Endpoint
 import Foundation
+import GlueDomain
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -38,7 +39,7 @@ final class ScriptedInterpreter: GlueSessionInterpreter, Sendable {
 
 struct ScriptedLauncher: GlueSessionLauncher {
     let interpreter = ScriptedInterpreter()
-    func start(session: GlueSessionRecord, endpoint: LocalEndpoint) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter {
+    func start(session: GlueSessionRecord, host: GlueHost) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter {
         if session.role.hasSuffix("/missing") { throw GlueSessionLaunchError("The role \(session.role) does not exist") }
         return interpreter
     }

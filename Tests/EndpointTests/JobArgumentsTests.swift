@@ -1,4 +1,5 @@
 import Endpoint
+import GlueDomain
 import Testing
 
 /// How Glue merges a job's and a run's arguments and builds the script's argv

@@ -1,4 +1,5 @@
 import Foundation
+import GlueDomain
 import FuzzMain
 import ObjectStore
 import SigV4

@@ -4,32 +4,32 @@ import Foundation
 public enum GlueJobRuns {
     /// Admits a run of `job` and starts it as a child of the endpoint's scope (cancelling that
     /// scope stops the run); nil when MaxConcurrentRuns is reached.
-    public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, endpoint: LocalEndpoint, id: String = JobRunRecord.newId(),
+    public static func start(_ job: StoredJob, arguments: [String: String], timeout: Int?, host: GlueHost, id: String = JobRunRecord.newId(),
                              retrying previous: JobRunRecord? = nil) -> JobRunRecord? {
-        let now = endpoint.configuration.clock()
+        let now = host.clock()
         let run = JobRunRecord(Id: id, Attempt: previous.map { $0.Attempt + 1 } ?? 0, PreviousRunId: previous?.Id, JobName: job.definition.Name, StartedOn: now, LastModifiedOn: now,
                                JobRunState: "STARTING", Arguments: arguments, Timeout: timeout ?? job.definition.timeoutMinutes,
                                MaxCapacity: job.definition.MaxCapacity ?? 0.0625, GlueVersion: job.definition.effectiveGlueVersion)
-        let registry = endpoint.configuration.glueJobs
+        let registry = host.jobs
         guard let control = registry.admit(run, limit: job.definition.maxConcurrentRuns) else { return nil }
-        registry.tasks.spawn { await attempt(job, run: run, control: control, endpoint: endpoint) }
+        registry.tasks.spawn { await attempt(job, run: run, control: control, host: host) }
         return run
     }
 
     /// Runs one attempt; a failed attempt is retried as a new run while MaxRetries allows.
-    static func attempt(_ job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint) async {
-        let registry = endpoint.configuration.glueJobs
+    static func attempt(_ job: StoredJob, run: JobRunRecord, control: RunControl, host: GlueHost) async {
+        let registry = host.jobs
         var final: JobRunRecord
-        if let launcher = endpoint.configuration.launcher {
-            final = await launcher.execute(job: job, run: run, control: control, endpoint: endpoint, registry: registry)
+        if let launcher = host.launcher {
+            final = await launcher.execute(job: job, run: run, control: control, host: host, registry: registry)
         } else {
             final = run
             final.JobRunState = "FAILED"
             final.ErrorMessage = "this endpoint does not run jobs"
-            final.CompletedOn = endpoint.configuration.clock()
+            final.CompletedOn = host.clock()
         }
         if final.JobRunState == "FAILED", run.Attempt < (job.definition.MaxRetries ?? 0), !Task.isCancelled {
-            let now = endpoint.configuration.clock()
+            let now = host.clock()
             var next = run
             next.Id = JobRunRecord.newId()
             next.Attempt = run.Attempt + 1
@@ -41,7 +41,7 @@ public enum GlueJobRuns {
             // waiting for the run finds its successor.
             if let nextControl = registry.admit(next, limit: Int.max) {
                 registry.record(final)
-                await attempt(job, run: next, control: nextControl, endpoint: endpoint)
+                await attempt(job, run: next, control: nextControl, host: host)
                 return
             }
         }

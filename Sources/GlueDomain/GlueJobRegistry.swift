@@ -48,7 +48,7 @@ public final class RunControl: Sendable {
 public protocol JobRunLauncher: Sendable {
     /// Runs one attempt to its end, recording RUNNING in `registry`; returns the final record
     /// (the caller records it, so a retry can be admitted first).
-    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, endpoint: LocalEndpoint, registry: GlueJobRegistry) async -> JobRunRecord
+    func execute(job: StoredJob, run: JobRunRecord, control: RunControl, host: GlueHost, registry: GlueJobRegistry) async -> JobRunRecord
 }
 
 /// Why a registry file could not be read: it exists but is not a registry.

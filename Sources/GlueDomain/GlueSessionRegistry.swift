@@ -58,7 +58,7 @@ public struct GlueSessionLaunchError: Error, Sendable, CustomStringConvertible {
 /// Starts session interpreters; implemented by the runtime, which owns the worker processes.
 public protocol GlueSessionLauncher: Sendable {
     /// Assumes the session's role as Glue and starts an interpreter running under it.
-    func start(session: GlueSessionRecord, endpoint: LocalEndpoint) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter
+    func start(session: GlueSessionRecord, host: GlueHost) async throws(GlueSessionLaunchError) -> any GlueSessionInterpreter
 }
 
 /// One statement of a session.
@@ -73,7 +73,7 @@ public struct GlueStatementRecord: Sendable, Hashable {
 
     public var isFinished: Bool { ["AVAILABLE", "CANCELLED", "ERROR"].contains(state) }
 
-    func apiObject() -> [String: Any] {
+    public func apiObject() -> [String: Any] {
         var o: [String: Any] = ["Id": id, "Code": code, "State": state, "Progress": isFinished ? 1.0 : 0.0]
         if let startedOn { o["StartedOn"] = Int64((startedOn.timeIntervalSince1970 * 1000).rounded()) }
         if let completedOn { o["CompletedOn"] = Int64((completedOn.timeIntervalSince1970 * 1000).rounded()) }
@@ -128,10 +128,27 @@ public struct GlueSessionRecord: Sendable {
     /// When the session was created (for Timeout).
     var startedAt = ContinuousClock.now
 
+    public init(id: String, account: String, region: String, createdOn: Date, description: String? = nil, role: String,
+                commandName: String, pythonVersion: String, defaultArguments: [String: String], timeout: Int, idleTimeout: Int,
+                tags: [String: String]) {
+        self.id = id
+        self.account = account
+        self.region = region
+        self.createdOn = createdOn
+        self.description = description
+        self.role = role
+        self.commandName = commandName
+        self.pythonVersion = pythonVersion
+        self.defaultArguments = defaultArguments
+        self.timeout = timeout
+        self.idleTimeout = idleTimeout
+        self.tags = tags
+    }
+
     public var arn: String { "arn:aws:glue:\(region):\(account):session/\(id)" }
     public var isTerminal: Bool { ["FAILED", "TIMEOUT", "STOPPED"].contains(status) }
 
-    func apiObject(now: Date) -> [String: Any] {
+    public func apiObject(now: Date) -> [String: Any] {
         var o: [String: Any] = [
             "Id": id, "CreatedOn": createdOn.timeIntervalSince1970, "Status": status, "Role": role,
             "Command": ["Name": commandName, "PythonVersion": pythonVersion],
@@ -191,7 +208,7 @@ public final class GlueSessionRegistry: Sendable {
     }
 
     /// Adds a session in PROVISIONING; false when the id is taken.
-    func create(_ record: GlueSessionRecord) -> Bool {
+    public func create(_ record: GlueSessionRecord) -> Bool {
         state.withLock { s in
             let key = Self.key(record.account, record.id)
             guard s[key] == nil else { return false }
@@ -200,7 +217,7 @@ public final class GlueSessionRegistry: Sendable {
         }
     }
 
-    func update(account: String, id: String, _ change: (inout GlueSessionRecord) -> Void) {
+    public func update(account: String, id: String, _ change: (inout GlueSessionRecord) -> Void) {
         state.withLock { s in
             let key = Self.key(account, id)
             if var entry = s[key] { change(&entry.record); s[key] = entry }
@@ -208,24 +225,24 @@ public final class GlueSessionRegistry: Sendable {
     }
 
     /// UntagOnDelete: the session and its tags go; its interpreter ends.
-    func delete(account: String, id: String) {
+    public func delete(account: String, id: String) {
         let entry = state.withLock { $0.removeValue(forKey: Self.key(account, id)) }
         entry?.interpreter?.shutdown()
     }
 
     /// Starts the session's interpreter, then watches its timeouts until it ends; when the
     /// endpoint's scope is cancelled, the session is STOPPED and its interpreter waited for.
-    func launch(account: String, id: String, endpoint: LocalEndpoint) {
+    public func launch(account: String, id: String, host: GlueHost) {
         guard let record = session(account: account, id: id) else { return }
         tasks.spawn {
-            await self.live(record, endpoint: endpoint)
+            await self.live(record, host: host)
             if Task.isCancelled { self.end(account: account, id: id, status: "STOPPED") }
             let interpreter = self.state.withLock { $0[Self.key(account, id)]?.lastInterpreter }
             await interpreter?.waitUntilEnded()
         }
     }
 
-    private func live(_ record: GlueSessionRecord, endpoint: LocalEndpoint) async {
+    private func live(_ record: GlueSessionRecord, host: GlueHost) async {
         let account = record.account, id = record.id
         do {
             guard let launcher else {
@@ -235,7 +252,7 @@ public final class GlueSessionRegistry: Sendable {
             }
             let interpreter: any GlueSessionInterpreter
             do {
-                interpreter = try await launcher.start(session: record, endpoint: endpoint)
+                interpreter = try await launcher.start(session: record, host: host)
             } catch {
                 self.end(account: account, id: id, status: Task.isCancelled ? "STOPPED" : "FAILED", message: String(describing: error))
                 return
@@ -259,7 +276,7 @@ public final class GlueSessionRegistry: Sendable {
     }
 
     /// Ends every session still going as STOPPED (the endpoint that ran them has stopped).
-    func stopAll() {
+    public func stopAll() {
         let keys = state.withLock { s in s.values.map(\.record).filter { !$0.isTerminal }.map { ($0.account, $0.id) } }
         for (account, id) in keys { end(account: account, id: id, status: "STOPPED") }
     }
@@ -295,7 +312,7 @@ public final class GlueSessionRegistry: Sendable {
     }
 
     /// StopSession: STOPPING now, STOPPED once the interpreter is gone.
-    func stop(account: String, id: String) {
+    public func stop(account: String, id: String) {
         update(account: account, id: id) { $0.status = "STOPPING" }
         tasks.spawn { [self] in
             let interpreter = self.state.withLock { s -> (any GlueSessionInterpreter)? in
@@ -323,7 +340,7 @@ public final class GlueSessionRegistry: Sendable {
     }
 
     /// Queues a statement on a READY session; returns its id, or nil when the session is not READY.
-    func addStatement(account: String, id: String, code: String) -> Int? {
+    public func addStatement(account: String, id: String, code: String) -> Int? {
         let statementId = state.withLock { s -> Int? in
             let key = Self.key(account, id)
             guard var entry = s[key], entry.record.status == "READY" else { return nil }
@@ -339,7 +356,7 @@ public final class GlueSessionRegistry: Sendable {
 
     /// CancelStatement: a waiting statement is cancelled at once, a running one is interrupted.
     /// Returns the statement's state before, or nil when there is no such statement.
-    func cancel(account: String, id: String, statement: Int) -> String? {
+    public func cancel(account: String, id: String, statement: Int) -> String? {
         let (before, interpreter) = state.withLock { s -> (String?, (any GlueSessionInterpreter)?) in
             let key = Self.key(account, id)
             guard var entry = s[key], entry.record.statements.indices.contains(statement) else { return (nil, nil) }
