@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -93,3 +93,8 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The project's own Swift code builds without warnings: each one is an error.
+for target in package.targets where target.type != .system && target.name != "CNative" {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.treatAllWarnings(as: .error)]
+}

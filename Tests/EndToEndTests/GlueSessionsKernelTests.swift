@@ -34,7 +34,7 @@ import Testing
         guard venv == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: venvOut]) }
         let (pip, pipOut) = try run(python, ["-m", "pip", "install", "-q", "aws-glue-sessions==1.0.9", "jupyter_client==8.10.0"])
         guard pip == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: pipOut]) }
-        FileManager.default.createFile(atPath: kernelVenv.appendingPathComponent(".complete").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: kernelVenv.appendingPathComponent(".complete").path, contents: Data())
         return python
     }
 

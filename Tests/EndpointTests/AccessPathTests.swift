@@ -159,16 +159,16 @@ import FoundationNetworking
             let keys = AWSCredentials(accessKeyId: "ASIAEXAMPLEEXAMPLE01", secretAccessKey: "secret", sessionToken: "token")
             let expiry = h.clock.read().addingTimeInterval(3600)
             let registration = h.endpoint.glueHost.registerContainerCredentials("the-token") { (keys, expiry) }
-            func fetch(_ token: String) async throws -> Int {
+            @Sendable func fetch(_ token: String) async -> Int {
                 var request = URLRequest(url: URL(string: registration.uri)!)
                 request.setValue(token, forHTTPHeaderField: "Authorization")
-                let (_, response) = try await URLSession.shared.data(for: request)
+                guard let (_, response) = try? await URLSession.shared.data(for: request) else { return 0 }
                 return (response as? HTTPURLResponse)?.statusCode ?? 0
             }
-            #expect(try await fetch("the-token") == 200)
-            #expect(try await fetch("another-token") == 401)
+            #expect(await fetch("the-token") == 200)
+            #expect(await fetch("another-token") == 401)
             registration.unregister()
-            #expect(try await fetch("the-token") == 401)
+            #expect(await fetch("the-token") == 401)
         }
     }
 }
