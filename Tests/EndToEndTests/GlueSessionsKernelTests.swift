@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Glue interactive sessions Jupyter kernel (PyPI aws-glue-sessions) against `glueshim serve`:
@@ -12,17 +13,8 @@ import Testing
     }()
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try runProcess(URL(fileURLWithPath: executable), arguments, environment: environment, stderrIntoStdout: true)
+        return (result.status, result.stdout)
     }
 
     /// The kernel's virtualenv, created on first use.
@@ -34,7 +26,7 @@ import Testing
         guard venv == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: venvOut]) }
         let (pip, pipOut) = try run(python, ["-m", "pip", "install", "-q", "aws-glue-sessions==1.0.9", "jupyter_client==8.10.0"])
         guard pip == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: pipOut]) }
-        FileManager.default.createFile(atPath: kernelVenv.appendingPathComponent(".complete").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: kernelVenv.appendingPathComponent(".complete").path, contents: Data())
         return python
     }
 
