@@ -79,17 +79,20 @@ let package = Package(
         .executableTarget(name: "IAMBench", dependencies: ["IAMPolicy"]),
         // A raw HTTP/1.1 client for tests that send what HTTP libraries refuse to.
         .target(name: "RawHTTP", path: "Tests/RawHTTP"),
+        // What several test targets share: `glueshim serve` and other child processes, the built
+        // binary, temporary folders, and SigV4 signing of requests sent by hand.
+        .target(name: "TestSupport", dependencies: ["SigV4"], path: "Tests/TestSupport"),
         .testTarget(name: "IAMPolicyTests", dependencies: ["IAMPolicy"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], exclude: ["Fixtures"]),
-        .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim"]),
-        .testTarget(name: "WorldTests", dependencies: ["World"], exclude: ["Fixtures"]),
-        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "GlueDomain", "AWSClient", "RawHTTP", "World", "ObjectStore", "SigV4", "IAMPolicy", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "PythonHostTests", dependencies: ["PythonHost", "glueshim", "TestSupport"]),
+        .testTarget(name: "WorldTests", dependencies: ["World", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndpointTests", dependencies: ["Endpoint", "GlueDomain", "AWSClient", "RawHTTP", "TestSupport", "World", "ObjectStore", "SigV4", "IAMPolicy", .product(name: "Crypto", package: "swift-crypto")]),
         // S3 against a real `glueshim serve` child process, driven by boto3 and the AWS CLI.
-        .testTarget(name: "S3WireTests", dependencies: ["glueshim"], exclude: ["Scripts"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP", "SigV4", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "S3WireTests", dependencies: ["glueshim", "TestSupport"], exclude: ["Scripts"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["glueshim", "RawHTTP", "SigV4", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "GlueShimTestingTests", dependencies: ["GlueShimTesting", "AWSClient", "glueshim"]),
         // boto3 and the AWS CLI against a `glueshim serve` child process (needs python3 with boto3, and aws).
-        .testTarget(name: "WireTests", dependencies: ["glueshim"], exclude: ["wire_sts_iam.py", "wire_protocols.py", "sts-iam-world.yaml"]),
+        .testTarget(name: "WireTests", dependencies: ["glueshim", "TestSupport"], exclude: ["wire_sts_iam.py", "wire_protocols.py", "sts-iam-world.yaml"]),
     ],
     swiftLanguageModes: [.v6]
 )

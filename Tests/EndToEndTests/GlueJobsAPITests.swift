@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Glue jobs API through boto3 against `glueshim serve`, as a developer with

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Glue jobs API through the AWS CLI, and job history across a restart of `serve --state`.
 @Suite(.serialized) struct GlueJobsCLITests {
     @Test func awsCLIStartsAndReadsRunsAndHistorySurvivesARestart() throws {
         let state = temporaryFolder("serve-state")
-        var serve: ServeProcess? = try ServeProcess(as: GlueJobsAPITests.developer, state: state)
+        var serve: ServeProcess? = try ServeProcess(as: GlueJobsAPITests.developer, state: .folder(state))
         let created = try serve!.aws(["glue", "create-job", "--name", "cli-job", "--role", "glue-role-test",
                                       "--command", "Name=pythonshell,ScriptLocation=s3://aws-glue-assets-111111111111-us-east-1/scripts/assume-role-download.py,PythonVersion=3.9",
                                       "--default-arguments", #"{"--TARGET_ROLE_ARN":"arn:aws:iam::222222222222:role/glue-role-test-to-be-assumed","--DATA_BUCKET":"bucket-kjshadjas-3432-dsadas","--DATA_KEY":"test_path/some_demo_file.gz"}"#])
@@ -31,7 +32,7 @@ import Testing
 
         serve!.stop()
         serve = nil
-        let again = try ServeProcess(as: GlueJobsAPITests.developer, state: state)
+        let again = try ServeProcess(as: GlueJobsAPITests.developer, state: .folder(state))
         let job = try again.aws(["glue", "get-job", "--job-name", "cli-job", "--query", "Job.Name"])
         #expect(job.output.contains("cli-job"))
         let runs = try again.aws(["glue", "get-job-runs", "--job-name", "cli-job", "--query", "JobRuns[].[Id,JobRunState]"])

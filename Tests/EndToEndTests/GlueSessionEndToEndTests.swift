@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Glue interactive sessions through boto3 against `glueshim serve`: a user with

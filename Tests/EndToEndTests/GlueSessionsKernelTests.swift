@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The Glue interactive sessions Jupyter kernel (PyPI aws-glue-sessions) against `glueshim serve`:
@@ -12,17 +13,8 @@ import Testing
     }()
 
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let environment { process.environment = environment }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try runProcess(URL(fileURLWithPath: executable), arguments, environment: environment, stderrIntoStdout: true)
+        return (result.status, result.stdout)
     }
 
     /// The kernel's virtualenv, created on first use.

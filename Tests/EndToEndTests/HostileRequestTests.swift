@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Crypto
 import RawHTTP
 import SigV4
@@ -30,11 +31,8 @@ import Testing
         /// Headers of a request signed for `service` (path and query exactly as sent).
         func sign(_ method: String, _ path: String, query: String = "", headers: [(String, String)] = [], body: [UInt8] = [],
                   service: String = "s3", payloadHash: String? = nil) -> [(String, String)] {
-            let all: [(name: String, value: String)] = [("Host", "127.0.0.1:\(port)")] + headers.map { (name: $0.0, value: $0.1) }
-            let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: service)
-            let added = signer.signedHeaders(method: method, path: path, query: query, headers: all,
-                                             payloadHash: payloadHash ?? SigV4.hexSHA256(body), date: Date())
-            return (all + added).map { ($0.name, $0.value) }
+            RequestSigner(credentials: credentials, service: service)
+                .sign(method, path, query: query, headers: [("Host", "127.0.0.1:\(port)")] + headers, body: body, payloadHash: payloadHash)
         }
 
         /// Sends a signed request on a new connection.
@@ -66,13 +64,13 @@ import Testing
 
         /// The server's peak resident size (VmHWM), in MiB.
         var peakMiB: Int {
-            let status = (try? String(contentsOfFile: "/proc/\(serve.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+            let status = (try? String(contentsOfFile: "/proc/\(serve.pid)/status", encoding: .utf8)) ?? ""
             let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
             return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
         }
 
         var openDescriptors: Int {
-            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(serve.process.processIdentifier)/fd").count) ?? -1
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(serve.pid)/fd").count) ?? -1
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `glueshim test`: the example scenarios in jobs/ pass, and a failing expectation is reported

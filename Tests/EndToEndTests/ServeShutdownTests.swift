@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -91,14 +92,6 @@ import Glibc
         return condition()
     }
 
-    /// SIGTERM to serve; returns its exit status, or nil when it did not exit within 30 s.
-    static func terminate(_ serve: ServeProcess) -> Int32? {
-        kill(serve.process.processIdentifier, SIGTERM)
-        guard eventually(30, { !serve.process.isRunning }) else { return nil }
-        serve.process.waitUntilExit()
-        return serve.process.terminationReason == .exit ? serve.process.terminationStatus : 128 + serve.process.terminationStatus
-    }
-
     @Test func sigtermStopsTheRunAndTheSessionAndKillsTheirWorkers() throws {
         _ = try glueshim(["run", "bench/hello.py", "--role", "glue-role-test", "--runs-dir", temporaryFolder("warm").path])
         let serve = try ServeProcess(as: Self.developer)
@@ -106,7 +99,7 @@ import Glibc
         #expect(started["session"] as? String == "READY")
         #expect(started["state"] as? String == "RUNNING")
         let runId = try #require(started["run"] as? String)
-        let servePid = serve.process.processIdentifier
+        let servePid = serve.pid
         // The job's worker and the session's worker, each with its namespace's init and script.
         var workers: [LiveProcess] = []
         let bothRunning = Self.eventually(20) {
@@ -116,7 +109,7 @@ import Glibc
         #expect(bothRunning, "workers of serve: \(workers.map(\.commandLine))")
         let everything = Self.descendants(of: servePid)
 
-        let status = Self.terminate(serve)
+        let status = serve.terminate(within: 30)
         #expect(status == 0, "serve did not exit 0 on SIGTERM: \(String(describing: status))")
         let survivors = everything.filter(Self.isAlive)
         #expect(survivors.isEmpty, "\(survivors.count) of \(everything.count) processes of serve survived it: \(survivors.map(\.commandLine))")
@@ -139,14 +132,14 @@ import Glibc
     }
 
     @Test func sigtermRemovesTheTemporaryStateFolder() throws {
-        let serve = try ServeProcess(as: Self.developer, keepState: false)
+        let serve = try ServeProcess(as: Self.developer, state: .serveOwn)
         let state = serve.state
         #expect(state.lastPathComponent.hasPrefix("glueshim-serve-"), "\(serve.banner)")
         let started = try serve.python("WITH_SESSION = False\n" + Self.startLongWork)
         #expect(started["state"] as? String == "RUNNING")
         #expect(FileManager.default.fileExists(atPath: state.appendingPathComponent("runs").path))
-        let everything = Self.descendants(of: serve.process.processIdentifier)
-        #expect(Self.terminate(serve) == 0)
+        let everything = Self.descendants(of: serve.pid)
+        #expect(serve.terminate(within: 30) == 0)
         #expect(!FileManager.default.fileExists(atPath: state.path), "the temporary state folder \(state.path) survived serve")
         #expect(everything.filter(Self.isAlive).isEmpty)
     }

@@ -5,9 +5,9 @@ import IAMPolicy
 import ObjectStore
 import SigV4
 import Synchronization
+import TestSupport
 import World
 
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let defaultWorldURL = repoRoot.appendingPathComponent("sandbox/world.yaml")
 let dataBucket = "bucket-kjshadjas-3432-dsadas"
 let dataKey = "test_path/some_demo_file.gz"

@@ -1,6 +1,7 @@
 import Foundation
 import RawHTTP
 import SigV4
+import TestSupport
 import Testing
 
 /// SigV4 at the endpoint: requests signed as botocore signs them, then tampered with on the way,
@@ -47,19 +48,16 @@ import Testing
                           region: String = "us-east-1", service: String = "s3",
                           payloadHash: String? = nil, extra: [(String, String)] = []) -> WireRequest {
         let path = "/\(bucket)/\(key)"
-        let headers: [(name: String, value: String)] = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "text/plain"), ("x-amz-meta-owner", "alice")]
-            + extra.map { (name: $0.0, value: $0.1) }
-        let hash = payloadHash ?? SigV4.hexSHA256(body)
-        let signer = SigV4Signer(credentials: credentials, region: region, service: service)
-        let added = signer.signedHeaders(method: "PUT", path: path, query: "", headers: headers, payloadHash: hash, date: date)
-        return WireRequest(method: "PUT", path: path, query: "", headers: (headers + added).map { ($0.name, $0.value) }, body: body)
+        let headers = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "text/plain"), ("x-amz-meta-owner", "alice")] + extra
+        let signed = RequestSigner(credentials: credentials, region: region, service: service)
+            .sign("PUT", path, headers: headers, body: body, payloadHash: payloadHash, date: date)
+        return WireRequest(method: "PUT", path: path, query: "", headers: signed, body: body)
     }
 
     /// A presigned GET of `key`.
     static func presignedGet(port: Int, key: String, credentials: AWSCredentials, date: Date, expires: Int) -> WireRequest {
         let path = "/\(bucket)/\(key)"
-        let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3")
-        let query = signer.presignedQuery(method: "GET", path: path, query: "", host: "127.0.0.1:\(port)", expires: expires, date: date)
+        let query = RequestSigner(credentials: credentials).presignedQuery("GET", path, host: "127.0.0.1:\(port)", expires: expires, date: date)
         return WireRequest(method: "GET", path: path, query: query, headers: [("Host", "127.0.0.1:\(port)")], body: [])
     }
 
@@ -204,12 +202,11 @@ import Testing
             let role = try await h.jobRole().credentials
             let now = h.clock.read()
             func call(_ credentials: AWSCredentials, body: String = "Action=GetCallerIdentity&Version=2011-06-15", edit: (inout [UInt8]) -> Void = { _ in }) async throws -> RawResponse? {
-                let headers: [(name: String, value: String)] = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
-                let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "sts")
-                let added = signer.signedHeaders(method: "POST", path: "/", query: "", headers: headers, payloadHash: SigV4.hexSHA256(body), date: now)
+                let headers = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+                let wire = RequestSigner(credentials: credentials, service: "sts").sign("POST", "/", headers: headers, body: Array(body.utf8), date: now)
                 var bytes = Array(body.utf8)
                 edit(&bytes)
-                let wire = (headers + added).map { ($0.name, $0.value) }, payload = bytes
+                let payload = bytes
                 return try await offPool { try rawRequest(port: port, method: "POST", target: "/", headers: wire, body: payload) }
             }
             #expect(try await call(role)?.status == 200)

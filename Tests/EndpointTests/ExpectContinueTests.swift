@@ -1,5 +1,5 @@
 import Foundation
-import SigV4
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -14,9 +14,8 @@ import Glibc
             let body = Data("payload".utf8)
             let path = "/aws-glue-assets-111111111111-us-east-1/continue.txt"
             let host = "127.0.0.1:\(h.endpoint.port)"
-            var headers: [(name: String, value: String)] = [(name: "host", value: host), (name: "content-length", value: String(body.count)), (name: "expect", value: "100-continue")]
-            let signer = SigV4Signer(credentials: session.credentials, region: "us-east-1", service: "s3")
-            headers += signer.signedHeaders(method: "PUT", path: path, query: "", headers: headers, payloadHash: SigV4.hexSHA256(body), date: h.clock.read())
+            let headers = RequestSigner(credentials: session.credentials)
+                .sign("PUT", path, headers: [("host", host), ("content-length", String(body.count)), ("expect", "100-continue")], body: body, date: h.clock.read())
 
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             defer { close(fd) }
@@ -30,7 +29,7 @@ import Glibc
             #expect(connected == 0)
             var timeout = timeval(tv_sec: 60, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let head = "PUT \(path) HTTP/1.1\r\n" + headers.map { "\($0.name): \($0.value)\r\n" }.joined() + "\r\n"
+            let head = "PUT \(path) HTTP/1.1\r\n" + headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
             _ = head.withCString { send(fd, $0, strlen($0), 0) }
 
             func readSome() -> String {

@@ -9,6 +9,7 @@ import IAMPolicy
 import ObjectStore
 import SigV4
 import Synchronization
+import TestSupport
 import Testing
 import World
 
@@ -56,13 +57,11 @@ struct GlueTestClient: Sendable {
     func call(_ operation: String, _ input: [String: Any] = [:]) async throws -> Result<[String: Any], Failure> {
         let body = try JSONSerialization.data(withJSONObject: input)
         let host = "\(endpoint.host ?? "127.0.0.1"):\(endpoint.port ?? 80)"
-        let headers: [(name: String, value: String)] = [("host", host), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AWSGlue.\(operation)")]
-        let signed = SigV4Signer(credentials: credentials, region: region, service: "glue")
-            .signedHeaders(method: "POST", path: "/", query: "", headers: headers, payloadHash: SigV4.hexSHA256(body), date: Date())
+        let headers = [("host", host), ("Content-Type", "application/x-amz-json-1.1"), ("X-Amz-Target", "AWSGlue.\(operation)")]
+        let signed = RequestSigner(credentials: credentials, region: region, service: "glue").sign("POST", "/", headers: headers, body: body)
         var request = URLRequest(url: endpoint.appendingPathComponent("/"))
         request.httpMethod = "POST"
-        for h in headers where h.name != "host" { request.setValue(h.value, forHTTPHeaderField: h.name) }
-        for h in signed { request.setValue(h.value, forHTTPHeaderField: h.name) }
+        for (name, value) in signed where name != "host" { request.setValue(value, forHTTPHeaderField: name) }
         request.httpBody = body
         let (data, response) = try await URLSession.shared.data(for: request)
         let object = (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]

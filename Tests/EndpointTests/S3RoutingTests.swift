@@ -5,6 +5,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import SigV4
+import TestSupport
 import Testing
 @testable import Endpoint
 
@@ -49,14 +50,12 @@ import Testing
         components.percentEncodedQuery = query.isEmpty ? nil : query
         let url = try #require(components.url)
         let host = try #require(components.host)
-        var all = headers.map { (name: $0.0, value: $0.1) }
-        all.append((name: "host", value: components.port.map { "\(host):\($0)" } ?? host))
-        let signer = SigV4Signer(credentials: client.credentials, region: client.region, service: "s3")
-        let signed = signer.signedHeaders(method: method, path: path, query: query, headers: all, payloadHash: SigV4.hexSHA256(body), date: client.clock())
+        let all = headers + [("host", components.port.map { "\(host):\($0)" } ?? host)]
+        let signed = RequestSigner(credentials: client.credentials, region: client.region, service: "s3")
+            .sign(method, path, query: query, headers: all, body: body, date: client.clock())
         var request = URLRequest(url: url)
         request.httpMethod = method
-        for h in all where h.name != "host" { request.setValue(h.value, forHTTPHeaderField: h.name) }
-        for h in signed { request.setValue(h.value, forHTTPHeaderField: h.name) }
+        for (name, value) in signed where name != "host" { request.setValue(value, forHTTPHeaderField: name) }
         if !body.isEmpty || method == "PUT" || method == "POST" { request.httpBody = body }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.connectionProxyDictionary = [:]

@@ -6,6 +6,7 @@ import FoundationNetworking
 #endif
 import IAMPolicy
 import SigV4
+import TestSupport
 import Testing
 import World
 

@@ -3,6 +3,7 @@ import Endpoint
 import Foundation
 import IAMPolicy
 import SigV4
+import TestSupport
 import Testing
 import World
 

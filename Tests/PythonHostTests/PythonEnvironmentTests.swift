@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import PythonHost
 
@@ -10,7 +11,7 @@ import Testing
     }
 
     @Test func aVenvWithoutTheMarkerIsNotTakenAsGood() throws {
-        let folder = makeTemporaryFolder("glueshim-venv")
+        let folder = temporaryFolder("venv")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("bin"), withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func supportFolderIsCopiedOnceByContent() throws {
-        let cache = makeTemporaryFolder("glueshim-cache")
+        let cache = temporaryFolder("cache")
         defer { try? FileManager.default.removeItem(at: cache) }
         let first = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: cache.path)
         let second = try SupportFolder.install(from: PythonEnvironment.bundledSupportFolder, cache: cache.path)

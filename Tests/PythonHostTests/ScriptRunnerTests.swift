@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import PythonHost
 
@@ -50,7 +51,7 @@ extension InProcessPython {
         }
 
         @Test func sysPathIsScriptFolderThenModulePathsThenStdlib() throws {
-            let extra = makeTemporaryFolder("glueshim-modules")
+            let extra = temporaryFolder("modules")
             defer { try? FileManager.default.removeItem(at: extra) }
             let support = PythonEnvironment.bundledSupportFolder
             let run = runScript(

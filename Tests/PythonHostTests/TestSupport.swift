@@ -1,17 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import PythonHost
 
 /// Tests that run Python in this test process share one interpreter and the process's fd 2 and
 /// working directory, so they all live under this serialized suite.
 @Suite(.serialized) struct InProcessPython {}
-
-/// A fresh folder for one test, removed by the caller when it is done.
-func makeTemporaryFolder(_ label: String = "glueshim-test") -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Writes `source` as a script in a new folder and runs it in-process; returns the status, what the script
 /// wrote to `RESULT` (a JSON file whose path is the script's last argument) and what went to stderr.
@@ -25,7 +19,7 @@ func runScript(
     _ source: String, arguments: [String] = [], modulePaths: [String]? = nil,
     pythonExecutable: String = "/usr/bin/python3", blockedHostSuffixes: [String] = []
 ) -> ScriptRun {
-    let folder = makeTemporaryFolder("glueshim-script")
+    let folder = temporaryFolder("script")
     defer { try? FileManager.default.removeItem(at: folder) }
     let script = folder.appendingPathComponent("job.py").path
     let resultPath = folder.appendingPathComponent("result.json").path
@@ -53,17 +47,17 @@ func pythonString(_ text: String) -> String {
 /// Runs a spec in a worker process (`glueshim __worker SPEC.json`). A script's stderr is its
 /// process's fd 2; capturing it inside the test process would also capture the test runner's
 /// own output from tests running in parallel, so scripts always run in a child process.
-func runInWorker(_ spec: WorkerSpec) -> WorkerProcessTests.Outcome {
+func runInWorker(_ spec: WorkerSpec) -> ProcessOutput {
     guard let binary = WorkerProcessTests.glueshim else {
-        return WorkerProcessTests.Outcome(status: -1, stdout: "", stderr: "glueshim executable not found next to the test bundle; run `swift build` first")
+        return ProcessOutput(status: -1, stdout: "", stderr: "glueshim executable not found next to the test bundle; run `swift build` first")
     }
-    let folder = makeTemporaryFolder("glueshim-spec")
+    let folder = temporaryFolder("spec")
     defer { try? FileManager.default.removeItem(at: folder) }
     let specFile = folder.appendingPathComponent("spec.json")
     do {
         try JSONEncoder().encode(spec).write(to: specFile)
         return try WorkerProcessTests.run(binary, [PythonWorker.commandName, specFile.path])
     } catch {
-        return WorkerProcessTests.Outcome(status: -1, stdout: "", stderr: "cannot start the worker: \(error)")
+        return ProcessOutput(status: -1, stdout: "", stderr: "cannot start the worker: \(error)")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 @testable import PythonHost
 
@@ -7,26 +8,14 @@ import Testing
 /// Needs the glueshim executable built next to this test bundle (`swift build` builds it).
 @Suite struct WorkerProcessTests {
     /// .build/<config>/glueshim: the resource bundle of PythonHost sits in the same folder.
-    static let glueshim: String? = {
-        var candidates = [
-            URL(fileURLWithPath: PythonEnvironment.bundledSupportFolder).deletingLastPathComponent().deletingLastPathComponent(),
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-        ]
-        if let executable = Bundle.main.executableURL { candidates.append(executable.deletingLastPathComponent()) }
-        return candidates.map { $0.appendingPathComponent("glueshim").path }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
+    static let glueshim: String? = builtGlueshim(also: [
+        URL(fileURLWithPath: PythonEnvironment.bundledSupportFolder).deletingLastPathComponent().deletingLastPathComponent(),
+    ])?.path
 
     /// Runs `source` as a Glue script in a sandboxed worker; `runFolder` is mounted on /tmp.
-    static func runWorker(_ source: String, arguments: [String] = [], runFolder: URL) throws -> Outcome {
+    static func runWorker(_ source: String, arguments: [String] = [], runFolder: URL) throws -> ProcessOutput {
         let binary = try #require(glueshim, "glueshim executable not found next to the test bundle; run `swift build` first")
-        let specFolder = makeTemporaryFolder("glueshim-spec")
+        let specFolder = temporaryFolder("spec")
         defer { try? FileManager.default.removeItem(at: specFolder) }
         let specFile = try writeSpec(source, arguments: arguments, runFolder: runFolder, in: specFolder)
         return try run(binary, [PythonWorker.commandName, specFile.path])
@@ -48,29 +37,13 @@ import Testing
         return specFile
     }
 
-    static func run(_ binary: String, _ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Drain stderr on another thread so a full pipe never blocks the child.
-        nonisolated(unsafe) var stderr = Data()
-        let drained = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async { stderr = err.fileHandleForReading.readDataToEndOfFile(); drained.signal() }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        drained.wait()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+    static func run(_ binary: String, _ arguments: [String]) throws -> ProcessOutput {
+        try runProcess(URL(fileURLWithPath: binary), arguments)
     }
 
     @Test func writesToTmpLandInTheRunFolderOnly() throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
-        let runFolder = makeTemporaryFolder("glueshim-run")
+        let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
         let name = "x-\(UUID().uuidString)"
         let outcome = try Self.runWorker(
@@ -105,7 +78,7 @@ import Testing
     ])
     func exitStatusOfTheWorker(source: String, status: Int32, stderrSuffix: String) throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
-        let runFolder = makeTemporaryFolder("glueshim-run")
+        let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
         let outcome = try Self.runWorker(source, runFolder: runFolder)
         #expect(outcome.status == status, "\(outcome.stderr)")
@@ -114,7 +87,7 @@ import Testing
 
     @Test func waitsForThreadsAndRunsAtexitBeforeExiting() throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
-        let runFolder = makeTemporaryFolder("glueshim-run")
+        let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
         let outcome = try Self.runWorker(
             """
@@ -133,7 +106,7 @@ import Testing
 
     @Test func cancellingTheWaitKillsTheWorkerAndEverythingItStarted() async throws {
         let binary = try #require(Self.glueshim, "glueshim executable not found next to the test bundle; run `swift build` first")
-        let runFolder = makeTemporaryFolder("glueshim-run"), specFolder = makeTemporaryFolder("glueshim-spec")
+        let runFolder = temporaryFolder("run"), specFolder = temporaryFolder("spec")
         defer {
             try? FileManager.default.removeItem(at: runFolder)
             try? FileManager.default.removeItem(at: specFolder)
@@ -173,7 +146,7 @@ import Testing
 
     @Test func badSpecFailsWithOneLineAndStatus2() throws {
         let binary = try #require(Self.glueshim, "glueshim executable not found next to the test bundle; skipped")
-        let folder = makeTemporaryFolder("glueshim-spec")
+        let folder = temporaryFolder("spec")
         defer { try? FileManager.default.removeItem(at: folder) }
         let missing = try Self.run(binary, [PythonWorker.commandName, folder.appendingPathComponent("none.json").path])
         #expect(missing.status == 2)

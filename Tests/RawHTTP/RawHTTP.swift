@@ -155,13 +155,3 @@ public func rawRequest(port: Int, method: String, target: String, headers: [(Str
     connection.send(Array(head.utf8) + body)
     return connection.readResponse()
 }
-
-/// Runs blocking socket work on a thread of its own, so that an in-process server's tasks keep the
-/// cooperative pool while a test waits for an answer.
-public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread {
-            do { continuation.resume(returning: try work()) } catch { continuation.resume(throwing: error) }
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// boto3 and the AWS CLI against a real `glueshim serve`.
@@ -7,9 +8,9 @@ import Testing
         let python = try tool("python3")
         let state = temporaryFolder("wire-state")
         defer { try? FileManager.default.removeItem(at: state) }
-        let serve = try ServeProcess(state: state)
+        let serve = try wireServe(state: state)
         defer { serve.stop() }
-        let result = try run(python, [scripts.appendingPathComponent("boto3_wire.py").path, "wire-boto3-bucket"], environment: serve.clientEnvironment)
+        let result = try runProcess(python, [scripts.appendingPathComponent("boto3_wire.py").path, "wire-boto3-bucket"], environment: serve.wireEnvironment)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("boto3 wire checks passed"))
     }
@@ -19,11 +20,11 @@ import Testing
         let state = temporaryFolder("wire-state")
         let files = temporaryFolder("wire-files")
         defer { try? FileManager.default.removeItem(at: state); try? FileManager.default.removeItem(at: files) }
-        let serve = try ServeProcess(state: state)
+        let serve = try wireServe(state: state)
         defer { serve.stop() }
-        let env = serve.clientEnvironment
-        func cli(_ args: [String]) throws -> Output {
-            let out = try run(aws, args, environment: env, cwd: files)
+        let env = serve.wireEnvironment
+        func cli(_ args: [String]) throws -> ProcessOutput {
+            let out = try runProcess(aws, args, environment: env, cwd: files)
             #expect(out.status == 0, "aws \(args.joined(separator: " ")): \(out.stderr)")
             return out
         }
@@ -49,7 +50,7 @@ import Testing
         #expect(head.contains("-2\\\""))
         _ = try cli(["s3api", "put-object-tagging", "--bucket", "wire-cli-bucket", "--key", "cp/one.txt", "--tagging", "TagSet=[{Key=k,Value=v}]"])
         #expect(try cli(["s3api", "get-object-tagging", "--bucket", "wire-cli-bucket", "--key", "cp/one.txt"]).stdout.contains("\"Key\": \"k\""))
-        let denied = try run(aws, ["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"], environment: env)
+        let denied = try runProcess(aws, ["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"], environment: env)
         #expect(denied.status != 0 && denied.stderr.contains("BucketNotEmpty"))
         _ = try cli(["s3", "rm", "--recursive", "s3://wire-cli-bucket/"])
         _ = try cli(["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"])
@@ -62,11 +63,11 @@ import Testing
         let python = try tool("python3")
         let state = temporaryFolder("wire-kill")
         defer { try? FileManager.default.removeItem(at: state) }
-        let serve = try ServeProcess(state: state)
+        let serve = try wireServe(state: state)
         let writer = Process()
         writer.executableURL = python
         writer.arguments = [scripts.appendingPathComponent("kill_writer.py").path, "write", "bucket-kjshadjas-3432-dsadas", "100"]
-        writer.environment = serve.clientEnvironment
+        writer.environment = serve.wireEnvironment
         let out = Pipe()
         writer.standardOutput = out
         writer.standardError = FileHandle.nullDevice
@@ -97,10 +98,10 @@ import Testing
         #expect(lines.count >= 120, "the writers got objects in before the kill: \(lines.count)")
         let ackFile = state.appendingPathComponent("acknowledged.txt")
         try Data(acknowledged.utf8).write(to: ackFile)
-        let restarted = try ServeProcess(state: state)
+        let restarted = try wireServe(state: state)
         defer { restarted.stop() }
-        let check = try run(python, [scripts.appendingPathComponent("kill_writer.py").path, "check", "bucket-kjshadjas-3432-dsadas", ackFile.path],
-                            environment: restarted.clientEnvironment)
+        let check = try runProcess(python, [scripts.appendingPathComponent("kill_writer.py").path, "check", "bucket-kjshadjas-3432-dsadas", ackFile.path],
+                            environment: restarted.wireEnvironment)
         #expect(check.stdout.contains("torn 0, lost 0"), "\(check.stdout)")
         #expect(check.status == 0, "\(check.stderr)")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import IAMPolicy
+import TestSupport
 import Testing
 @testable import World
 

@@ -1,34 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import World
 
 let checkFixtures = fixtures.appendingPathComponent("check")
-
-/// The built `glueshim` binary, next to the test bundle.
-func glueshimBinary() -> URL {
-    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [bundleDir, bundleDir.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("glueshim")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    return repoRoot.appendingPathComponent(".build/debug/glueshim")
-}
-
-/// Runs the real binary in `cwd`; returns exit status, stdout and stderr.
-func runGlueshim(_ arguments: [String], cwd: URL) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = glueshimBinary()
-    process.arguments = arguments
-    process.currentDirectoryURL = cwd
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-}
 
 @Suite struct WorldCheckTests {
     @Test func brokenWorldGetsEveryProblemWithItsPosition() {
@@ -59,7 +34,7 @@ func runGlueshim(_ arguments: [String], cwd: URL) throws -> (status: Int32, out:
     }
 
     @Test func principalInAPolicyFileIsLocatedInThatFile() throws {
-        let folder = scratchFolder("check-policy-file")
+        let folder = temporaryFolder("check-policy-file")
         try """
         accounts:
           "111111111111":
@@ -98,7 +73,7 @@ func runGlueshim(_ arguments: [String], cwd: URL) throws -> (status: Int32, out:
     }
 
     @Test func roleDeclaredInTwoFilesIsAnError() throws {
-        let folder = scratchFolder("folder-dup")
+        let folder = temporaryFolder("folder-dup")
         let role = """
         accounts:
           "111111111111":
@@ -122,8 +97,8 @@ func runGlueshim(_ arguments: [String], cwd: URL) throws -> (status: Int32, out:
 /// The real binary, as a user types the commands.
 @Suite struct WorldCommandTests {
     @Test func importThenCheckThenReimport() throws {
-        let folder = scratchFolder("cli-import")
-        let imported = try runGlueshim([
+        let folder = temporaryFolder("cli-import")
+        let imported = try glueshim([
             "world", "import",
             importFixtures.appendingPathComponent("authz-glue-account.json").path,
             importFixtures.appendingPathComponent("authz-data-account.json").path,
@@ -134,43 +109,43 @@ func runGlueshim(_ arguments: [String], cwd: URL) throws -> (status: Int32, out:
             "--account-path", "222222222222=r-ab12/ou-ab12-11111111",
             "--into", "world.yaml",
         ], cwd: folder)
-        #expect(imported.status == 0, "\(imported.err)")
-        #expect(imported.err.contains("warning: user alice: AWS managed policy CloudWatchLogsReadOnlyAccess is not shipped with glueshim"))
-        #expect(imported.err.contains("note: role glue-job-role: AWS managed policy AmazonDynamoDBReadOnlyAccess is not shipped with glueshim"))
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stderr.contains("warning: user alice: AWS managed policy CloudWatchLogsReadOnlyAccess is not shipped with glueshim"))
+        #expect(imported.stderr.contains("note: role glue-job-role: AWS managed policy AmazonDynamoDBReadOnlyAccess is not shipped with glueshim"))
         let world = try World.load(from: folder.appendingPathComponent("world.yaml"))
         #expect(world.accounts.keys.sorted() == ["111111111111", "222222222222"])
         #expect(world.serviceControlPolicies(forAccount: "222222222222").count == 3)
 
-        let checked = try runGlueshim(["world", "check", "world.yaml"], cwd: folder)
-        #expect(checked.status == 0, "\(checked.out)\(checked.err)")
+        let checked = try glueshim(["world", "check", "world.yaml"], cwd: folder)
+        #expect(checked.status == 0, "\(checked.stdout)\(checked.stderr)")
         // The partner role trusts an account outside the world: flagged, not an error.
-        #expect(checked.out.contains("world.yaml:"))
-        #expect(checked.out.contains(": warning: role partner-access trust policy statement 0: principal arn:aws:iam::999999999999:root is external"))
+        #expect(checked.stdout.contains("world.yaml:"))
+        #expect(checked.stdout.contains(": warning: role partner-access trust policy statement 0: principal arn:aws:iam::999999999999:root is external"))
 
         // Importing without --into prints the world.
-        let printed = try runGlueshim(["world", "import", importFixtures.appendingPathComponent("authz-data-account.json").path], cwd: folder)
+        let printed = try glueshim(["world", "import", importFixtures.appendingPathComponent("authz-data-account.json").path], cwd: folder)
         #expect(printed.status == 0)
-        #expect(printed.out.contains("\"222222222222\":"))
-        #expect(printed.out.contains("data-reader:"))
+        #expect(printed.stdout.contains("\"222222222222\":"))
+        #expect(printed.stdout.contains("data-reader:"))
     }
 
     @Test func checkExitsOneOnErrorsWithPositions() throws {
-        let result = try runGlueshim(["world", "check", "Tests/WorldTests/Fixtures/check/broken-world.yaml"], cwd: repoRoot)
+        let result = try glueshim(["world", "check", "Tests/WorldTests/Fixtures/check/broken-world.yaml"], cwd: repoRoot)
         #expect(result.status == 1)
-        let lines = result.out.split(separator: "\n")
+        let lines = result.stdout.split(separator: "\n")
         #expect(lines.first == "Tests/WorldTests/Fixtures/check/broken-world.yaml:7:22: error: role bad-effect trustPolicy: MalformedPolicyDocument: Invalid effect: Permit (at Statement[0].Effect)")
         #expect(lines.count == 10)
-        #expect(result.err.contains("7 errors, 3 warnings"))
+        #expect(result.stderr.contains("7 errors, 3 warnings"))
     }
 
     @Test func importOfABrokenExportWritesNothing() throws {
-        let folder = scratchFolder("cli-bad")
+        let folder = temporaryFolder("cli-bad")
         try "{\"RoleDetailList\": [{\"RoleName\": \"x\", \"Arn\": \"arn:aws:iam::333333333333:role/x\", \"AssumeRolePolicyDocument\": \"%ZZ\"}]}"
             .write(to: folder.appendingPathComponent("authz.json"), atomically: true, encoding: .utf8)
-        let result = try runGlueshim(["world", "import", "authz.json", "--into", "world.yaml"], cwd: folder)
+        let result = try glueshim(["world", "import", "authz.json", "--into", "world.yaml"], cwd: folder)
         #expect(result.status == 1)
-        #expect(result.err.contains("authz.json:1:"))
-        #expect(result.err.contains("error: role x trust policy: the document is neither JSON nor URL-encoded JSON"))
+        #expect(result.stderr.contains("authz.json:1:"))
+        #expect(result.stderr.contains("error: role x trust policy: the document is neither JSON nor URL-encoded JSON"))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("world.yaml").path))
     }
 }

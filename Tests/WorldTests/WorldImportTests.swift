@@ -1,17 +1,11 @@
 import Foundation
 import IAMPolicy
+import TestSupport
 import Testing
 @testable import World
 
 let fixtures = repoRoot.appendingPathComponent("Tests/WorldTests/Fixtures")
 let importFixtures = fixtures.appendingPathComponent("import")
-
-/// A fresh folder under the temporary directory.
-func scratchFolder(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-\(name)-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Both accounts' exports, the data bucket's policy and the organization.
 func importFixtureWorld() throws -> (world: World, yaml: String, messages: [WorldImport.Message]) {
@@ -25,7 +19,7 @@ func importFixtureWorld() throws -> (world: World, yaml: String, messages: [Worl
     let output = importer.run(exports: [importFixtures.appendingPathComponent("authz-glue-account.json"),
                                         importFixtures.appendingPathComponent("authz-data-account.json")])
     let yaml = try #require(output, "\(importer.messages)")
-    let file = scratchFolder("import").appendingPathComponent("world.yaml")
+    let file = temporaryFolder("import").appendingPathComponent("world.yaml")
     try yaml.write(to: file, atomically: true, encoding: .utf8)
     return (try World.load(from: file), yaml, importer.messages)
 }
@@ -153,7 +147,7 @@ func defaultVersion(_ arn: String) -> (Any) -> Any? {
             }
         }
         // Merging into the imported world keeps it identical.
-        let folder = scratchFolder("reimport")
+        let folder = temporaryFolder("reimport")
         let file = folder.appendingPathComponent("world.yaml")
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         var options = WorldImport.Options()
@@ -171,7 +165,7 @@ func defaultVersion(_ arn: String) -> (Any) -> Any? {
     }
 
     @Test func brokenExportIsReportedWithItsPosition() throws {
-        let folder = scratchFolder("bad-export")
+        let folder = temporaryFolder("bad-export")
         let file = folder.appendingPathComponent("authz.json")
         try """
         {

@@ -1,10 +1,10 @@
 import Foundation
 import IAMPolicy
+import TestSupport
 import Testing
 @testable import World
 
 /// The repository root, found from this file's path.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 @Suite struct DefaultWorldTests {
     @Test func defaultWorldHasTheSeedScenario() throws {
