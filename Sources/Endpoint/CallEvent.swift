@@ -21,6 +21,15 @@ public struct CallEvent: Codable, Sendable, Hashable {
     public var errorCode: String?
     /// For a denial, the engine's evaluation step by step (which policies, which statements).
     public var explanation: [String]?
+    /// How summaries and `serve`'s log mark the call: `allow`, `DENY ` or `UNSUPPORTED`.
+    public var mark: String {
+        switch decision {
+        case "allow": "allow"
+        case "deny": "DENY "
+        default: decision.uppercased()
+        }
+    }
+
     /// The facts of the request the decision was made on, so `simulate --replay` can decide it again.
     public var request: RecordedRequest?
 
@@ -128,7 +137,7 @@ public final class MemoryEventSink: EventSink {
 public final class StderrEventSink: EventSink {
     public init() {}
     public func record(_ event: CallEvent) {
-        var line = "\(event.decision == "allow" ? "allow" : "DENY ") \(event.action) \(event.resource) by \(event.principal)"
+        var line = "\(event.mark) \(event.action) \(event.resource) by \(event.principal)"
         if event.decision != "allow" { line += " \(event.reason)" }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }

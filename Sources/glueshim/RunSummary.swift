@@ -20,7 +20,7 @@ enum RunSummary {
         let denied = result.events.filter { $0.decision == "deny" }.count
         lines.append("AWS calls  \(result.events.count), \(denied) denied")
         for e in result.events {
-            let mark = e.decision == "allow" ? "allow" : "DENY "
+            let mark = e.mark
             var line = "  \(mark) \(e.action.padding(toLength: 22, withPad: " ", startingAt: 0)) \(e.resource)"
             line += "\n         by \(e.principal)"
             if e.decision != "allow" { line += "\n         \(e.reason)" }

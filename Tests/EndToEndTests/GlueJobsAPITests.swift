@@ -34,7 +34,16 @@ import Testing
 
     """
 
-    @Test func jobsFolderJobRunsThroughStartJobRun() throws {
+    @Test func jobsFolderJobRunsThroughStartJobRun() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.jobsFolderJobRunsThroughStartJobRunBody() }
+
+    }
+
+
+    func jobsFolderJobRunsThroughStartJobRunBody() throws {
         _ = try glueshim(["run", "bench/hello.py", "--role", "glue-role-test", "--runs-dir", temporaryFolder("warm").path])
         let serve = try ServeProcess(as: Self.developer)
         let result = try serve.python(Self.prelude + """
@@ -56,7 +65,16 @@ import Testing
         #expect(result["hasStarted"] as? Bool == true)
     }
 
-    @Test func runLogsThroughTheCloudWatchLogsAPI() throws {
+    @Test func runLogsThroughTheCloudWatchLogsAPI() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.runLogsThroughTheCloudWatchLogsAPIBody() }
+
+    }
+
+
+    func runLogsThroughTheCloudWatchLogsAPIBody() throws {
         let serve = try ServeProcess(as: Self.developer)
         let result = try serve.python(Self.prelude + """
         logs = boto3.client("logs")
@@ -78,7 +96,16 @@ import Testing
         #expect((result["missing"] as? [String])?.first == "ResourceNotFoundException")
     }
 
-    @Test func createJobChecksPassRoleAndNamesAndErrorsAreGlues() throws {
+    @Test func createJobChecksPassRoleAndNamesAndErrorsAreGlues() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.createJobChecksPassRoleAndNamesAndErrorsAreGluesBody() }
+
+    }
+
+
+    func createJobChecksPassRoleAndNamesAndErrorsAreGluesBody() throws {
         let serve = try ServeProcess(as: Self.developer)
         let result = try serve.python(Self.prelude + """
         loc = script("scripts/a.py", "print('a')")
@@ -109,7 +136,16 @@ import Testing
         #expect((result["tags"] as? [String: String]) == ["team": "data"])
     }
 
-    @Test func concurrencyLimitStopAndTimeout() throws {
+    @Test func concurrencyLimitStopAndTimeout() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.concurrencyLimitStopAndTimeoutBody() }
+
+    }
+
+
+    func concurrencyLimitStopAndTimeoutBody() throws {
         // A timeout minute lasts one second here, so a 1-minute timeout is a short wait.
         let serve = try ServeProcess(as: Self.developer, extraEnvironment: ["GLUESHIM_MINUTE_SECONDS": "1"])
         let result = try serve.python(Self.prelude + """
@@ -135,7 +171,16 @@ import Testing
         #expect((result["runs"] as? [String]) == [result["third"], result["first"]].compactMap { $0 as? String })
     }
 
-    @Test func failedRunIsRetriedAsANewAttempt() throws {
+    @Test func failedRunIsRetriedAsANewAttempt() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.failedRunIsRetriedAsANewAttemptBody() }
+
+    }
+
+
+    func failedRunIsRetriedAsANewAttemptBody() throws {
         let serve = try ServeProcess(as: Self.developer)
         let result = try serve.python(Self.prelude + """
         loc = script("scripts/fails.py", "import sys\\nsys.exit(3)\\n")

@@ -4,7 +4,12 @@ import Testing
 
 /// The Glue jobs API through the AWS CLI, and job history across a restart of `serve --state`.
 @Suite(.serialized) struct GlueJobsCLITests {
-    @Test func awsCLIStartsAndReadsRunsAndHistorySurvivesARestart() throws {
+    @Test func awsCLIStartsAndReadsRunsAndHistorySurvivesARestart() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+        try await offPool { try self.awsCLIStartsAndReadsRunsAndHistorySurvivesARestartBody() }
+    }
+
+    func awsCLIStartsAndReadsRunsAndHistorySurvivesARestartBody() throws {
         let state = temporaryFolder("serve-state")
         var serve: ServeProcess? = try ServeProcess(as: GlueJobsAPITests.developer, state: .folder(state))
         let created = try serve!.aws(["glue", "create-job", "--name", "cli-job", "--role", "glue-role-test",

@@ -40,7 +40,16 @@ import Testing
 
     """
 
-    @Test func statementsRunInALivePythonUnderTheRuntimeRole() throws {
+    @Test func statementsRunInALivePythonUnderTheRuntimeRole() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.statementsRunInALivePythonUnderTheRuntimeRoleBody() }
+
+    }
+
+
+    func statementsRunInALivePythonUnderTheRuntimeRoleBody() throws {
         _ = try glueshim(["run", "bench/hello.py", "--role", "glue-role-test", "--runs-dir", temporaryFolder("warm").path])
         let serve = try ServeProcess(as: Self.userA)
         let result = try serve.python(Self.prelude + """
@@ -90,7 +99,16 @@ import Testing
         #expect(result["stopped"] as? String == "STOPPED")
     }
 
-    @Test func cancelInterruptsARunningStatementAndTheSessionGoesOn() throws {
+    @Test func cancelInterruptsARunningStatementAndTheSessionGoesOn() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.cancelInterruptsARunningStatementAndTheSessionGoesOnBody() }
+
+    }
+
+
+    func cancelInterruptsARunningStatementAndTheSessionGoesOnBody() throws {
         let serve = try ServeProcess(as: Self.userA)
         let result = try serve.python(Self.prelude + """
         glue.create_session(Id="c", Role=ROLE, Command={"Name": "glueetl"}, Tags={"owner": OWNER})

@@ -52,7 +52,16 @@ import Testing
     km.shutdown_kernel(now=True)
     """
 
-    @Test func kernelCellRunsAsTheRuntimeRole() throws {
+    @Test func kernelCellRunsAsTheRuntimeRole() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.kernelCellRunsAsTheRuntimeRoleBody() }
+
+    }
+
+
+    func kernelCellRunsAsTheRuntimeRoleBody() throws {
         let python = try Self.kernelPython()
         let serve = try ServeProcess(as: "arn:aws:iam::111111111111:user/session-user-a")
         let home = temporaryFolder("kernel-home")

@@ -78,7 +78,16 @@ import Testing
         Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
     }
 
-    @Test func malformedBodiesGetAWSErrors() throws {
+    @Test func malformedBodiesGetAWSErrors() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.malformedBodiesGetAWSErrorsBody() }
+
+    }
+
+
+    func malformedBodiesGetAWSErrorsBody() throws {
         let c = try Client()
         defer { c.serve.stop() }
         try c.createBucket()
@@ -126,7 +135,16 @@ import Testing
         #expect(try c.healthy())
     }
 
-    @Test func oversizedHeadersAreRefusedAndTheServerCarriesOn() throws {
+    @Test func oversizedHeadersAreRefusedAndTheServerCarriesOn() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.oversizedHeadersAreRefusedAndTheServerCarriesOnBody() }
+
+    }
+
+
+    func oversizedHeadersAreRefusedAndTheServerCarriesOnBody() throws {
         let c = try Client()
         defer { c.serve.stop() }
         try c.createBucket()
@@ -143,7 +161,16 @@ import Testing
         #expect(try c.healthy())
     }
 
-    @Test func lyingLengthsLeaveNoObjectAndBoundedMemory() throws {
+    @Test func lyingLengthsLeaveNoObjectAndBoundedMemory() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.lyingLengthsLeaveNoObjectAndBoundedMemoryBody() }
+
+    }
+
+
+    func lyingLengthsLeaveNoObjectAndBoundedMemoryBody() throws {
         let c = try Client()
         defer { c.serve.stop() }
         try c.createBucket()
@@ -207,7 +234,12 @@ import Testing
 
     /// A 1 GiB upload whose signature is wrong, or whose key is unknown, is refused from its head:
     /// the answer comes before any byte of the body is sent, and nothing is written.
-    @Test func uploadsAreAuthenticatedBeforeTheirBody() throws {
+    @Test func uploadsAreAuthenticatedBeforeTheirBody() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+        try await offPool { try self.uploadsAreAuthenticatedBeforeTheirBodyBody() }
+    }
+
+    func uploadsAreAuthenticatedBeforeTheirBodyBody() throws {
         let c = try Client()
         defer { c.serve.stop() }
         try c.createBucket()
@@ -248,7 +280,16 @@ import Testing
         #expect(after == before, "written under the state folder: \(Set(after.keys).subtracting(before.keys).sorted())")
     }
 
-    @Test func keysThatClimbOrCarryNULStayInsideTheStore() throws {
+    @Test func keysThatClimbOrCarryNULStayInsideTheStore() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.keysThatClimbOrCarryNULStayInsideTheStoreBody() }
+
+    }
+
+
+    func keysThatClimbOrCarryNULStayInsideTheStoreBody() throws {
         let c = try Client()
         defer { c.serve.stop() }
         try c.createBucket()
@@ -287,7 +328,16 @@ import Testing
         #expect(try c.healthy())
     }
 
-    @Test func slowClientsAreCutOffAndOthersAreServed() throws {
+    @Test func slowClientsAreCutOffAndOthersAreServed() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.slowClientsAreCutOffAndOthersAreServedBody() }
+
+    }
+
+
+    func slowClientsAreCutOffAndOthersAreServedBody() throws {
         let c = try Client(idleTimeout: 2)
         defer { c.serve.stop() }
         try c.createBucket()
@@ -318,7 +368,16 @@ import Testing
         #expect(try c.healthy())
     }
 
-    @Test func stoppingDuringAnUploadEndsCleanly() throws {
+    @Test func stoppingDuringAnUploadEndsCleanly() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.stoppingDuringAnUploadEndsCleanlyBody() }
+
+    }
+
+
+    func stoppingDuringAnUploadEndsCleanlyBody() throws {
         let c = try Client()
         try c.createBucket()
         let path = "/\(Self.bucket)/interrupted.bin"

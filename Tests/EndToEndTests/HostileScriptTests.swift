@@ -67,7 +67,16 @@ import Glibc
     static func errorMessage(_ run: HostileRun) -> String? { (try? runRecord(run.folder))?["ErrorMessage"] as? String }
     static func state(_ run: HostileRun) -> String? { (try? runRecord(run.folder))?["JobRunState"] as? String }
 
-    @Test func writesToTheHostsTmpLandInTheRunFolder() throws {
+    @Test func writesToTheHostsTmpLandInTheRunFolder() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.writesToTheHostsTmpLandInTheRunFolderBody() }
+
+    }
+
+
+    func writesToTheHostsTmpLandInTheRunFolderBody() throws {
         let name = "glueshim-hostile-\(UUID().uuidString)"
         let run = try Self.run("""
         open("/tmp/\(name)", "w").write("escaped")
@@ -82,7 +91,16 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: run.folder.appendingPathComponent("tmp/\(name).sh").path))
     }
 
-    @Test func writesOutsideTmpAreRefused() throws {
+    @Test func writesOutsideTmpAreRefused() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.writesOutsideTmpAreRefusedBody() }
+
+    }
+
+
+    func writesOutsideTmpAreRefusedBody() throws {
         // Every mount but the run's /tmp (and /dev, /proc, /sys) is read-only in the worker.
         // (A checkout under /tmp is not even visible there: the refusal is then "No such file".)
         let file = repoRoot.appendingPathComponent(".hostile-\(UUID().uuidString)")
@@ -108,7 +126,16 @@ import Glibc
         #expect(run.stdoutHead.contains("written /tmp/inside.txt"))
     }
 
-    @Test func theUsersCredentialsAndEnvironmentDoNotReachTheJob() throws {
+    @Test func theUsersCredentialsAndEnvironmentDoNotReachTheJob() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.theUsersCredentialsAndEnvironmentDoNotReachTheJobBody() }
+
+    }
+
+
+    func theUsersCredentialsAndEnvironmentDoNotReachTheJobBody() throws {
         let home = temporaryFolder("home")
         try FileManager.default.createDirectory(at: home.appendingPathComponent(".aws"), withIntermediateDirectories: true)
         try "[default]\naws_access_key_id = AKIAHOSTILEUSERKEY01\naws_secret_access_key = hostileUserSecret0123456789\n"
@@ -139,7 +166,16 @@ import Glibc
         #expect(!logs.contains("AKIAHOSTILEUSERKEY01") && !logs.contains("hostileUserSecret0123456789"))
     }
 
-    @Test func noOtherProcessIsVisibleThroughProc() throws {
+    @Test func noOtherProcessIsVisibleThroughProc() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.noOtherProcessIsVisibleThroughProcBody() }
+
+    }
+
+
+    func noOtherProcessIsVisibleThroughProcBody() throws {
         // The worker runs the script in a PID namespace of its own with its own /proc, so the
         // host's environment (and any other process's) cannot be read from /proc/<pid>/environ.
         let run = try Self.run("""
@@ -159,7 +195,16 @@ import Glibc
         #expect(!run.stdoutHead.contains("LEAKED"))
     }
 
-    @Test func aRealAWSHostIsRefused() throws {
+    @Test func aRealAWSHostIsRefused() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.aRealAWSHostIsRefusedBody() }
+
+    }
+
+
+    func aRealAWSHostIsRefusedBody() throws {
         let run = try Self.run("""
         import socket
         socket.create_connection(("sts.amazonaws.com", 443), timeout=5)
@@ -171,7 +216,16 @@ import Glibc
         #expect(Self.errorMessage(run) == "Command failed with exit code 1")
     }
 
-    @Test func aForkBombIsCappedAndNothingSurvivesTheRun() throws {
+    @Test func aForkBombIsCappedAndNothingSurvivesTheRun() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.aForkBombIsCappedAndNothingSurvivesTheRunBody() }
+
+    }
+
+
+    func aForkBombIsCappedAndNothingSurvivesTheRunBody() throws {
         // 2^8 = 256 processes if nothing stops it; the cap is 32.
         let run = try Self.run("""
         import os, time
@@ -187,7 +241,16 @@ import Glibc
         #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty, "processes of the run survived it")
     }
 
-    @Test func forksThatLeaveTheProcessGroupAreCountedToo() throws {
+    @Test func forksThatLeaveTheProcessGroupAreCountedToo() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.forksThatLeaveTheProcessGroupAreCountedTooBody() }
+
+    }
+
+
+    func forksThatLeaveTheProcessGroupAreCountedTooBody() throws {
         // Each child starts a session of its own (setsid), leaving the worker's process group:
         // the host still counts them, through the worker's PID namespace.
         let run = try Self.run("""
@@ -204,7 +267,16 @@ import Glibc
         #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty, "processes of the run survived it")
     }
 
-    @Test func unboundedAllocationFailsTheRunNotTheHost() throws {
+    @Test func unboundedAllocationFailsTheRunNotTheHost() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.unboundedAllocationFailsTheRunNotTheHostBody() }
+
+    }
+
+
+    func unboundedAllocationFailsTheRunNotTheHostBody() throws {
         let run = try Self.run("""
         hoard = []
         while len(hoard) < 400:  # 20 GB if no limit holds
@@ -218,7 +290,16 @@ import Glibc
         #expect(run.maxRSSKiB < 1_100 * 1024, "peak RSS \(run.maxRSSKiB) KiB")
     }
 
-    @Test func aFileLargerThanTheLimitIsRefused() throws {
+    @Test func aFileLargerThanTheLimitIsRefused() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.aFileLargerThanTheLimitIsRefusedBody() }
+
+    }
+
+
+    func aFileLargerThanTheLimitIsRefusedBody() throws {
         let run = try Self.run("""
         with open("/tmp/big", "wb") as f:
             for _ in range(32):
@@ -231,7 +312,16 @@ import Glibc
         #expect((size ?? 0) <= 8 * 1024 * 1024)
     }
 
-    @Test func printingAHundredMegabytesStreamsWithoutHostMemory() throws {
+    @Test func printingAHundredMegabytesStreamsWithoutHostMemory() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.printingAHundredMegabytesStreamsWithoutHostMemoryBody() }
+
+    }
+
+
+    func printingAHundredMegabytesStreamsWithoutHostMemoryBody() throws {
         let run = try Self.run("""
         import sys
         line = "x" * 1023 + "\\n"
@@ -248,7 +338,16 @@ import Glibc
         #expect(run.maxRSSKiB < 200 * 1024, "peak RSS \(run.maxRSSKiB) KiB")
     }
 
-    @Test func aScriptThatNeverExitsTimesOut() throws {
+    @Test func aScriptThatNeverExitsTimesOut() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.aScriptThatNeverExitsTimesOutBody() }
+
+    }
+
+
+    func aScriptThatNeverExitsTimesOutBody() throws {
         let run = try Self.run("while True:\n    pass\n", arguments: ["--timeout", "1"], environment: ["GLUESHIM_MINUTE_SECONDS": "1"])
         #expect(run.status == 3)
         #expect(run.seconds < 15)
@@ -256,7 +355,16 @@ import Glibc
         #expect(Self.processes(mentioning: run.folder.lastPathComponent).isEmpty)
     }
 
-    @Test func anAbortedInterpreterIsAFailedRunWithItsSignal() throws {
+    @Test func anAbortedInterpreterIsAFailedRunWithItsSignal() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.anAbortedInterpreterIsAFailedRunWithItsSignalBody() }
+
+    }
+
+
+    func anAbortedInterpreterIsAFailedRunWithItsSignalBody() throws {
         let run = try Self.run("import os\nprint('before', flush=True)\nos.abort()\n")
         #expect(run.status == 1)
         #expect(run.stdoutHead.contains("before"))
@@ -301,7 +409,16 @@ import Glibc
     /// Processes whose command line mentions `text`.
     static func processes(mentioning text: String) -> [Int32] { HostileScriptTests.processes(mentioning: text) }
 
-    @Test func sessionForkBombsAreCappedAndNothingSurvives() throws {
+    @Test func sessionForkBombsAreCappedAndNothingSurvives() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.sessionForkBombsAreCappedAndNothingSurvivesBody() }
+
+    }
+
+
+    func sessionForkBombsAreCappedAndNothingSurvivesBody() throws {
         let serve = try ServeProcess(as: Self.developer, extraEnvironment: ["GLUESHIM_WORKER_MAX_PROCESSES": "32"])
         let result = try serve.python(Self.prelude + """
         results = {}
@@ -330,7 +447,16 @@ import Glibc
         #expect(left.isEmpty, "processes of the sessions survived them: \(left)")
     }
 
-    @Test func sessionStatementsAreSandboxedLikeJobs() throws {
+    @Test func sessionStatementsAreSandboxedLikeJobs() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.sessionStatementsAreSandboxedLikeJobsBody() }
+
+    }
+
+
+    func sessionStatementsAreSandboxedLikeJobsBody() throws {
         let name = "glueshim-hostile-session-\(UUID().uuidString)"
         let repoFile = repoRoot.appendingPathComponent(".hostile-\(UUID().uuidString)")
         let varTmp = URL(fileURLWithPath: "/var/tmp/.hostile-\(UUID().uuidString)")

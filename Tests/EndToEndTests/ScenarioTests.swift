@@ -5,7 +5,12 @@ import Testing
 /// `glueshim test`: the example scenarios in jobs/ pass, and a failing expectation is reported
 /// with what actually happened.
 @Suite(.serialized) struct ScenarioTests {
-    @Test func everyExampleScenarioPasses() throws {
+    @Test func everyExampleScenarioPasses() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+        try await offPool { try self.everyExampleScenarioPassesBody() }
+    }
+
+    func everyExampleScenarioPassesBody() throws {
         let runs = temporaryFolder("runs")
         let junit = runs.appendingPathComponent("junit.xml")
         let result = try glueshim(["test", "jobs", "--runs-dir", runs.path, "--junit", junit.path])
@@ -48,7 +53,16 @@ import Testing
         return folder
     }
 
-    @Test func failingExpectationsShowTheActualValues() throws {
+    @Test func failingExpectationsShowTheActualValues() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.failingExpectationsShowTheActualValuesBody() }
+
+    }
+
+
+    func failingExpectationsShowTheActualValuesBody() throws {
         let folder = try scenarioFolder(expect: """
         expect:
           state: FAILED
@@ -69,7 +83,16 @@ import Testing
         #expect(try String(contentsOf: junit, encoding: .utf8).contains("<failure message=\"state: expected FAILED, got SUCCEEDED"))
     }
 
-    @Test func deniedCallExpectationShowsTheEnginesReason() throws {
+    @Test func deniedCallExpectationShowsTheEnginesReason() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.deniedCallExpectationShowsTheEnginesReasonBody() }
+
+    }
+
+
+    func deniedCallExpectationShowsTheEnginesReasonBody() throws {
         let folder = try scenarioFolder(expect: """
         expect:
           calls: [{action: s3:GetObject, decision: allow}]
@@ -89,7 +112,16 @@ import Testing
         #expect(result.stdout.contains("decision: implicit deny because no identity-based policy allows the s3:GetObject action"))
     }
 
-    @Test func badScenarioFileIsAUsageError() throws {
+    @Test func badScenarioFileIsAUsageError() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.badScenarioFileIsAUsageErrorBody() }
+
+    }
+
+
+    func badScenarioFileIsAUsageErrorBody() throws {
         let folder = try scenarioFolder(expect: "expect:\n  stat: SUCCEEDED\n")
         let result = try glueshim(["test", folder.path])
         #expect(result.status == 2)

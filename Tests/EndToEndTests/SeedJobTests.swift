@@ -6,7 +6,16 @@ import Testing
 @Suite(.serialized) struct SeedJobTests {
     let deniedLine = "GetObject: AccessDenied: User: arn:aws:sts::111111111111:assumed-role/glue-role-test/GlueJobRunnerSession is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::bucket-kjshadjas-3432-dsadas/test_path/some_demo_file.gz\" because no identity-based policy allows the s3:GetObject action"
 
-    @Test func seedJobSucceedsWithTheDeniedAndTheAssumedDownload() throws {
+    @Test func seedJobSucceedsWithTheDeniedAndTheAssumedDownload() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.seedJobSucceedsWithTheDeniedAndTheAssumedDownloadBody() }
+
+    }
+
+
+    func seedJobSucceedsWithTheDeniedAndTheAssumedDownloadBody() throws {
         let runs = temporaryFolder("runs")
         let hostTmpFile = URL(fileURLWithPath: "/tmp/file.gz")
         let before = try? FileManager.default.attributesOfItem(atPath: hostTmpFile.path)[.modificationDate] as? Date
@@ -60,7 +69,16 @@ import Testing
         #expect(output.contains(deniedLine))
     }
 
-    @Test func untrustedSecondRoleFailsTheJobWithAWSsAssumeRoleMessage() throws {
+    @Test func untrustedSecondRoleFailsTheJobWithAWSsAssumeRoleMessage() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.untrustedSecondRoleFailsTheJobWithAWSsAssumeRoleMessageBody() }
+
+    }
+
+
+    func untrustedSecondRoleFailsTheJobWithAWSsAssumeRoleMessageBody() throws {
         let world = try worldVariant {
             $0.replacingOccurrences(of: #""Principal": {"AWS": "arn:aws:iam::111111111111:role/glue-role-test"}"#,
                                     with: #""Principal": {"AWS": "arn:aws:iam::111111111111:role/another-role"}"#)
@@ -81,7 +99,16 @@ import Testing
         #expect(errors.contains("Traceback"))
     }
 
-    @Test func jobRoleThatDoesNotTrustGlueFailsToStart() throws {
+    @Test func jobRoleThatDoesNotTrustGlueFailsToStart() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.jobRoleThatDoesNotTrustGlueFailsToStartBody() }
+
+    }
+
+
+    func jobRoleThatDoesNotTrustGlueFailsToStartBody() throws {
         let world = try worldVariant {
             $0.replacingOccurrences(of: #""Principal": {"Service": "glue.amazonaws.com"}"#, with: #""Principal": {"Service": "ec2.amazonaws.com"}"#)
         }
@@ -102,7 +129,16 @@ import Testing
         return file
     }
 
-    @Test func bareScriptWithRoleSeesGluesArgvAndResolvedOptions() throws {
+    @Test func bareScriptWithRoleSeesGluesArgvAndResolvedOptions() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.bareScriptWithRoleSeesGluesArgvAndResolvedOptionsBody() }
+
+    }
+
+
+    func bareScriptWithRoleSeesGluesArgvAndResolvedOptionsBody() throws {
         let file = try script("""
         import os, sys
         from awsglue.utils import getResolvedOptions
@@ -134,7 +170,16 @@ import Testing
         #expect(result.stdout.contains("caller arn:aws:sts::111111111111:assumed-role/glue-role-test/GlueJobRunnerSession"))
     }
 
-    @Test func missingRequiredArgumentFailsWithExitCodeTwo() throws {
+    @Test func missingRequiredArgumentFailsWithExitCodeTwo() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.missingRequiredArgumentFailsWithExitCodeTwoBody() }
+
+    }
+
+
+    func missingRequiredArgumentFailsWithExitCodeTwoBody() throws {
         let file = try script("import sys\nfrom awsglue.utils import getResolvedOptions\ngetResolvedOptions(sys.argv, ['NOT_GIVEN'])\n")
         let runs = temporaryFolder("runs")
         let result = try glueshim(["run", file.path, "--role", "glue-role-test", "--runs-dir", runs.path])
@@ -144,7 +189,16 @@ import Testing
         #expect(record["ErrorMessage"] as? String == "Command failed with exit code 2")
     }
 
-    @Test func logsPrintsARunsOutputAndErrors() throws {
+    @Test func logsPrintsARunsOutputAndErrors() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.logsPrintsARunsOutputAndErrorsBody() }
+
+    }
+
+
+    func logsPrintsARunsOutputAndErrorsBody() throws {
         let file = try script("import sys\nprint('to output')\nprint('to error', file=sys.stderr)\n")
         let runs = temporaryFolder("runs")
         _ = try glueshim(["run", file.path, "--role", "glue-role-test", "--runs-dir", runs.path])
@@ -155,14 +209,32 @@ import Testing
         #expect(missing.status == 2)
     }
 
-    @Test func missingJobFolderIsAUsageError() throws {
+    @Test func missingJobFolderIsAUsageError() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.missingJobFolderIsAUsageErrorBody() }
+
+    }
+
+
+    func missingJobFolderIsAUsageErrorBody() throws {
         let result = try glueshim(["run", "jobs/does-not-exist"])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("glueshim: jobs/does-not-exist: no such job folder"))
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test func malformedWorldNamesTheFileAndTheProblem() throws {
+    @Test func malformedWorldNamesTheFileAndTheProblem() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.malformedWorldNamesTheFileAndTheProblemBody() }
+
+    }
+
+
+    func malformedWorldNamesTheFileAndTheProblemBody() throws {
         let world = try worldVariant { $0.replacingOccurrences(of: "\"Effect\": \"Allow\",\n                \"Principal\": {\"Service\"", with: "\"Effect\": \"Permit\",\n                \"Principal\": {\"Service\"") }
         let result = try glueshim(["run", "jobs/assume-role-download", "--world", world.path])
         #expect(result.status == 2)

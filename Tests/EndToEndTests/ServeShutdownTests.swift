@@ -92,7 +92,16 @@ import Glibc
         return condition()
     }
 
-    @Test func sigtermStopsTheRunAndTheSessionAndKillsTheirWorkers() throws {
+    @Test func sigtermStopsTheRunAndTheSessionAndKillsTheirWorkers() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.sigtermStopsTheRunAndTheSessionAndKillsTheirWorkersBody() }
+
+    }
+
+
+    func sigtermStopsTheRunAndTheSessionAndKillsTheirWorkersBody() throws {
         _ = try glueshim(["run", "bench/hello.py", "--role", "glue-role-test", "--runs-dir", temporaryFolder("warm").path])
         let serve = try ServeProcess(as: Self.developer)
         let started = try serve.python("WITH_SESSION = True\n" + Self.startLongWork)
@@ -131,7 +140,16 @@ import Glibc
         #expect(session?["CompletedOn"] != nil)
     }
 
-    @Test func sigtermRemovesTheTemporaryStateFolder() throws {
+    @Test func sigtermRemovesTheTemporaryStateFolder() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.sigtermRemovesTheTemporaryStateFolderBody() }
+
+    }
+
+
+    func sigtermRemovesTheTemporaryStateFolderBody() throws {
         let serve = try ServeProcess(as: Self.developer, state: .serveOwn)
         let state = serve.state
         #expect(state.lastPathComponent.hasPrefix("glueshim-serve-"), "\(serve.banner)")
@@ -144,7 +162,16 @@ import Glibc
         #expect(everything.filter(Self.isAlive).isEmpty)
     }
 
-    @Test func sigtermStopsGlueshimRunAndItsWorker() throws {
+    @Test func sigtermStopsGlueshimRunAndItsWorker() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.sigtermStopsGlueshimRunAndItsWorkerBody() }
+
+    }
+
+
+    func sigtermStopsGlueshimRunAndItsWorkerBody() throws {
         let work = temporaryFolder("run-sigterm")
         let script = work.appendingPathComponent("sleeps.py")
         try "import time\nprint('sleeping', flush=True)\ntime.sleep(600)\n".write(to: script, atomically: true, encoding: .utf8)
@@ -171,7 +198,16 @@ import Glibc
         #expect(try runRecord(onlyRun(in: runs))["JobRunState"] as? String == "STOPPED")
     }
 
-    @Test func aCorruptRegistryStopsServeAndIsLeftAsItIs() throws {
+    @Test func aCorruptRegistryStopsServeAndIsLeftAsItIs() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.aCorruptRegistryStopsServeAndIsLeftAsItIsBody() }
+
+    }
+
+
+    func aCorruptRegistryStopsServeAndIsLeftAsItIsBody() throws {
         let state = temporaryFolder("corrupt-state")
         let file = state.appendingPathComponent("glue-jobs.json")
         let garbage = Data("{\"jobs\": {\"x\": 1}, this is not json".utf8)

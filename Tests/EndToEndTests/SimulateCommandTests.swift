@@ -15,7 +15,16 @@ import Testing
         return try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "stdout: \(r.stdout)")
     }
 
-    @Test func jobRoleCannotReadTheDataBucketDirectly() throws {
+    @Test func jobRoleCannotReadTheDataBucketDirectly() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.jobRoleCannotReadTheDataBucketDirectlyBody() }
+
+    }
+
+
+    func jobRoleCannotReadTheDataBucketDirectlyBody() throws {
         let r = try glueshim(["simulate", "--principal", Self.jobSession, "--action", "s3:GetObject", "--resource", Self.object])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stdout.hasPrefix("decision: ImplicitlyDenied\n"))
@@ -24,7 +33,16 @@ import Testing
         #expect(r.stdout.contains("cross-account"))
     }
 
-    @Test func assumedRoleReadsWithItsManagedPolicyAndTheBucketPolicy() throws {
+    @Test func assumedRoleReadsWithItsManagedPolicyAndTheBucketPolicy() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.assumedRoleReadsWithItsManagedPolicyAndTheBucketPolicyBody() }
+
+    }
+
+
+    func assumedRoleReadsWithItsManagedPolicyAndTheBucketPolicyBody() throws {
         let out = try json(["--principal", Self.dataSession, "--action", "s3:GetObject", "--resource", Self.object])
         #expect(out["decision"] as? String == "Allowed")
         #expect(out["message"] is NSNull)
@@ -33,7 +51,16 @@ import Testing
         #expect(statements.contains { $0["sid"] as? String == "DataRoleRead" && $0["policyType"] as? String == "resource" })
     }
 
-    @Test func trustPolicyDecidesAssumeRole() throws {
+    @Test func trustPolicyDecidesAssumeRole() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.trustPolicyDecidesAssumeRoleBody() }
+
+    }
+
+
+    func trustPolicyDecidesAssumeRoleBody() throws {
         let allowed = try json(["--principal", Self.jobSession, "--action", "sts:AssumeRole", "--resource", Self.dataRole])
         #expect(allowed["decision"] as? String == "Allowed")
         // The trust policy names the job role, not the account: STS's plain refusal, without a reason clause.
@@ -47,7 +74,16 @@ import Testing
         #expect(noAllow["message"] as? String == "User: \(Self.dataSession) is not authorized to perform: sts:AssumeRole on resource: \(Self.dataRole) because no identity-based policy allows the sts:AssumeRole action")
     }
 
-    @Test func serviceAndRoleArnPrincipals() throws {
+    @Test func serviceAndRoleArnPrincipals() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.serviceAndRoleArnPrincipalsBody() }
+
+    }
+
+
+    func serviceAndRoleArnPrincipalsBody() throws {
         let glue = try json(["--principal", "glue.amazonaws.com", "--action", "sts:AssumeRole", "--resource", "arn:aws:iam::111111111111:role/glue-role-test"])
         #expect(glue["decision"] as? String == "Allowed")
         let role = try json(["--principal", "arn:aws:iam::111111111111:role/glue-role-test", "--action", "s3:ListBucket", "--resource", "arn:aws:s3:::aws-glue-assets-111111111111-us-east-1"])
@@ -55,7 +91,16 @@ import Testing
         #expect(role["principal"] as? String == "arn:aws:sts::111111111111:assumed-role/glue-role-test/simulate")
     }
 
-    @Test func passRoleNeedsTheServiceInTheContext() throws {
+    @Test func passRoleNeedsTheServiceInTheContext() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.passRoleNeedsTheServiceInTheContextBody() }
+
+    }
+
+
+    func passRoleNeedsTheServiceInTheContextBody() throws {
         let user = "arn:aws:iam::111111111111:user/glue-developer"
         let role = "arn:aws:iam::111111111111:role/glue-role-test"
         let withService = try json(["--principal", user, "--action", "iam:PassRole", "--resource", role, "--context", "iam:PassedToService=glue.amazonaws.com"])
@@ -64,7 +109,16 @@ import Testing
         #expect(toEC2["decision"] as? String == "ImplicitlyDenied")
     }
 
-    @Test func anonymousAndRootPrincipals() throws {
+    @Test func anonymousAndRootPrincipals() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.anonymousAndRootPrincipalsBody() }
+
+    }
+
+
+    func anonymousAndRootPrincipalsBody() throws {
         let anonymous = try json(["--principal", "anonymous", "--action", "s3:GetObject", "--resource", Self.object])
         #expect(anonymous["decision"] as? String == "ImplicitlyDenied")
         #expect(anonymous["deniedBy"] as? String == "resource")
@@ -109,7 +163,16 @@ import Testing
         return r.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
     }
 
-    @Test func exampleFile() throws {
+    @Test func exampleFile() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.exampleFileBody() }
+
+    }
+
+
+    func exampleFileBody() throws {
         let out = try lines("examples/simulate-cases.json")
         let expected: [(String, String, String?)] = [
             ("job role reads the data bucket directly (cross-account, no identity allow)", "ImplicitlyDenied",
@@ -137,7 +200,16 @@ import Testing
         }
     }
 
-    @Test func outputKeysAreInTheDocumentedOrder() throws {
+    @Test func outputKeysAreInTheDocumentedOrder() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.outputKeysAreInTheDocumentedOrderBody() }
+
+    }
+
+
+    func outputKeysAreInTheDocumentedOrderBody() throws {
         let r = try glueshim(["simulate", "--cases", "examples/simulate-cases.json"])
         let first = try #require(r.stdout.split(separator: "\n").first)
         #expect(first.hasPrefix("{\"id\": "))
@@ -218,7 +290,16 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     }
 
-    @Test func organizationPoliciesAndGroupsApply() throws {
+    @Test func organizationPoliciesAndGroupsApply() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.organizationPoliciesAndGroupsApplyBody() }
+
+    }
+
+
+    func organizationPoliciesAndGroupsApplyBody() throws {
         let world = try world()
         let put = try decide(["--world", world, "--principal", Self.carol, "--action", "s3:PutObject", "--resource", "arn:aws:s3:::team-bucket/k"])
         #expect(put["decision"] as? String == "Allowed")
@@ -228,7 +309,16 @@ import Testing
         #expect(delete["deniedBy"] as? String == "scp")
     }
 
-    @Test func transportIsThatOfJobsUnlessGiven() throws {
+    @Test func transportIsThatOfJobsUnlessGiven() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.transportIsThatOfJobsUnlessGivenBody() }
+
+    }
+
+
+    func transportIsThatOfJobsUnlessGivenBody() throws {
         let world = try world()
         let args = ["--world", world, "--principal", Self.carol, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::tls-only/k"]
         #expect(try decide(args)["decision"] as? String == "ExplicitlyDenied")
@@ -238,7 +328,16 @@ import Testing
         #expect(bad.stderr.contains("expected http or https"))
     }
 
-    @Test func getCallerIdentityNeedsNoPermission() throws {
+    @Test func getCallerIdentityNeedsNoPermission() async throws {
+
+        // Waits on child processes: off Swift's cooperative threads, which the in-process endpoints of other tests need.
+
+        try await offPool { try self.getCallerIdentityNeedsNoPermissionBody() }
+
+    }
+
+
+    func getCallerIdentityNeedsNoPermissionBody() throws {
         let folder = temporaryFolder("cases")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let file = folder.appendingPathComponent("cases.json")
