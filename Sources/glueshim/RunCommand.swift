@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let timeout, timeout < 1 { fail("--timeout must be at least 1 minute") }
 
-        var options = runFolder.runOptions(.current)
+        var options = runFolder.runOptions(CLIEnvironment.current)
         options.arguments = runArguments
         options.timeoutMinutes = timeout
         let json = self.json

@@ -43,7 +43,7 @@ struct TestCommand: AsyncParsableCommand {
             Terminal.err("glueshim: no scenarios found (a scenario is a job folder with an expect.yaml)\n")
             throw ExitCode(2)
         }
-        let options = runFolder.runOptions(.current)
+        let options = runFolder.runOptions(CLIEnvironment.current)
         let cwd = FileManager.default.currentDirectoryPath
         let parallelism = parallel ?? ProcessInfo.processInfo.activeProcessorCount
         let results = await signals.cancellingOnSignal { [scenarios, options] in

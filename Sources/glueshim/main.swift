@@ -5,7 +5,7 @@ import PythonHost
 
 // The worker mode must be chosen before anything starts a thread: the /tmp sandbox needs
 // a single-threaded process to unshare its mount namespace. This is the first thing the
-// process does; no command has been parsed and no task of ours has run yet.
+// process does: nothing has been parsed and no other thread has been started.
 if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == PythonWorker.commandName {
     PythonWorker.main(arguments: Array(CommandLine.arguments.dropFirst(2)))
 }
