@@ -8,13 +8,11 @@ import World
 enum GlueShimServeJobs {
     /// Jobs, tags and run history are kept in STATE/glue-jobs.json, run folders in STATE/runs.
     /// A registry file that exists but cannot be read is an error (it is not replaced).
-    static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL, host: HostEnvironment) throws(GlueJobRegistryError) -> [String] {
+    static func enable(_ configuration: inout EndpointConfiguration, world: World, state: URL, environment: CLIEnvironment) throws(GlueJobRegistryError) -> [String] {
         configuration.glueJobs = try GlueJobRegistry(file: state.appendingPathComponent("glue-jobs.json"),
                                                      writeFailed: { Terminal.err("glueshim: \($0)\n") })
         configuration.runsDirectory = state.appendingPathComponent("runs")
-        var options = RunOptions(runsDirectory: state.appendingPathComponent("runs"), workerExecutable: RunCommand.selfExecutable())
-        host.apply(to: &options)
-        options.progress = { Terminal.err($0 + "\n") }
+        let options = RunOptions.commandLine(runsDirectory: state.appendingPathComponent("runs"), environment: environment)
         do {
             try JobService.enableJobRuns(&configuration, options: options)
             try SessionService.enableSessions(&configuration, options: options)

@@ -5,7 +5,7 @@ import GlueRuntime
 import World
 
 /// `glueshim run JOB`: run a Python shell job as Glue runs it.
-struct RunCommand: AsyncSubcommand {
+struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Glue Python shell job locally.",
@@ -31,13 +31,12 @@ struct RunCommand: AsyncSubcommand {
     @Option(help: "Job role name or ARN, for a bare .py script.")
     var role: String?
 
-    @Option(help: "Folder for run folders.")
-    var runsDir: String = "sandbox/runs"
+    @OptionGroup var runFolder: RunFolderOptions
 
     @Flag(help: "Print the run record as JSON on stdout (the script's output then goes to stderr).")
     var json = false
 
-    func execute() async throws {
+    func run() async throws {
         // Before the worker starts: Ctrl-C or SIGTERM then stops the run (worker killed, STOPPED).
         let signals = SignalWaiter.install()
         let source: JobSource
@@ -65,12 +64,10 @@ struct RunCommand: AsyncSubcommand {
         }
         if let timeout, timeout < 1 { fail("--timeout must be at least 1 minute") }
 
-        var options = RunOptions(runsDirectory: URL(fileURLWithPath: runsDir), workerExecutable: Self.selfExecutable())
+        var options = runFolder.runOptions(CLIEnvironment.current)
         options.arguments = runArguments
         options.timeoutMinutes = timeout
-        HostEnvironment(ProcessInfo.processInfo.environment).apply(to: &options)
         let json = self.json
-        options.progress = { line in Terminal.err(line + "\n") }
         options.stdout = { data in json ? Terminal.errData(data) : Terminal.outData(data) }
         options.stderr = { data in Terminal.errData(data) }
 
@@ -98,9 +95,5 @@ struct RunCommand: AsyncSubcommand {
     func fail(_ message: String) -> Never {
         Terminal.err("glueshim: \(message)\n")
         Foundation.exit(2)
-    }
-
-    static func selfExecutable() -> String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

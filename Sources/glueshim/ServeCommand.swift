@@ -9,7 +9,7 @@ import SigV4
 import World
 
 /// `glueshim serve`: the local AWS endpoint for outside clients (AWS CLI, boto3 in pytest).
-struct ServeCommand: AsyncSubcommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the local AWS endpoint (STS, S3, IAM, Glue, container credentials) on 127.0.0.1.",
@@ -33,10 +33,10 @@ struct ServeCommand: AsyncSubcommand {
     @Option(help: "Folder that keeps S3 objects, Glue jobs and job runs across restarts (default: a temporary folder, removed when serve stops).")
     var state: String?
 
-    func execute() async throws {
+    func run() async throws {
         // Before anything starts a worker: a signal from here on stops serve's work in order.
         let signals = SignalWaiter.install()
-        let host = HostEnvironment(ProcessInfo.processInfo.environment)
+        let environment = CLIEnvironment.current
         let loaded: World
         do { loaded = try World.load(from: URL(fileURLWithPath: world)) } catch { fail(error.description) }
         guard (0...65535).contains(port) else { fail("--port must be 0 to 65535") }
@@ -66,10 +66,10 @@ struct ServeCommand: AsyncSubcommand {
             failCleaning(error.description)
         }
         var configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
-        configuration.idleTimeout = host.idleTimeout
+        configuration.idleTimeout = environment.idleTimeout
         let jobs: [String]
         do {
-            jobs = try GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL, host: host)
+            jobs = try GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL, environment: environment)
         } catch {
             failCleaning(error.description)
         }

@@ -3,7 +3,7 @@ import Foundation
 import GlueRuntime
 
 /// `glueshim test`: run scenarios (a job, a world, what must happen) and report each.
-struct TestCommand: AsyncSubcommand {
+struct TestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "test",
         abstract: "Run scenarios (jobs with an expect.yaml) and check what happened.",
@@ -24,13 +24,12 @@ struct TestCommand: AsyncSubcommand {
     @Option(help: "Run only scenarios whose name contains this text.")
     var filter: String?
 
-    @Option(help: "Folder for run folders.")
-    var runsDir: String = "sandbox/runs"
+    @OptionGroup var runFolder: RunFolderOptions
 
     @Option(help: "Scenarios run at once (default: the core count).")
     var parallel: Int?
 
-    func execute() async throws {
+    func run() async throws {
         let signals = SignalWaiter.install()
         var scenarios: [Scenario]
         do {
@@ -44,9 +43,7 @@ struct TestCommand: AsyncSubcommand {
             Terminal.err("glueshim: no scenarios found (a scenario is a job folder with an expect.yaml)\n")
             throw ExitCode(2)
         }
-        var options = RunOptions(runsDirectory: URL(fileURLWithPath: runsDir), workerExecutable: RunCommand.selfExecutable())
-        HostEnvironment(ProcessInfo.processInfo.environment).apply(to: &options)
-        options.progress = { Terminal.err($0 + "\n") }
+        let options = runFolder.runOptions(CLIEnvironment.current)
         let cwd = FileManager.default.currentDirectoryPath
         let parallelism = parallel ?? ProcessInfo.processInfo.activeProcessorCount
         let results = await signals.cancellingOnSignal { [scenarios, options] in

@@ -1,9 +1,11 @@
 import ArgumentParser
 import CNative
+import Foundation
 import PythonHost
 
 // The worker mode must be chosen before anything starts a thread: the /tmp sandbox needs
-// a single-threaded process to unshare its mount namespace.
+// a single-threaded process to unshare its mount namespace. This is the first thing the
+// process does: nothing has been parsed and no other thread has been started.
 if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == PythonWorker.commandName {
     PythonWorker.main(arguments: Array(CommandLine.arguments.dropFirst(2)))
 }
@@ -12,13 +14,7 @@ if CommandLine.arguments.count >= 2, CommandLine.arguments[1] == PythonWorker.co
 // than mapping and faulting in fresh pages for each (a quarter of a download's server CPU).
 glueshim_tune_malloc()
 
-do {
-    var command = try GlueShimCommand.parseAsRoot()
-    if let subcommand = command as? any AsyncSubcommand {
-        try await subcommand.execute()
-    } else {
-        try command.run()
-    }
-} catch {
-    GlueShimCommand.exit(withError: error)
+// The host's environment variables are read here, once; the command runs with that value.
+await CLIEnvironment(ProcessInfo.processInfo.environment).bind {
+    await GlueShimCommand.main()
 }
