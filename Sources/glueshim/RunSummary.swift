@@ -18,10 +18,13 @@ enum RunSummary {
         lines.append("duration   " + String(format: "%.2f s", duration))
         lines.append("run folder \(folder)/  (tmp/, output.log, error.log, events.jsonl, run.json)")
         let denied = result.events.filter { $0.decision == "deny" }.count
-        lines.append("AWS calls  \(result.events.count), \(denied) denied")
+        let unsupported = result.events.filter { $0.decision == "unsupported" }.count
+        lines.append("AWS calls  \(result.events.count), \(denied) denied" + (unsupported > 0 ? ", \(unsupported) unsupported" : ""))
         for e in result.events {
             let mark = e.mark
-            var line = "  \(mark) \(e.action.padding(toLength: 22, withPad: " ", startingAt: 0)) \(e.resource)"
+            // Padded to a column, never cut: a long action name stays whole.
+            let action = e.action + String(repeating: " ", count: max(0, 22 - e.action.count))
+            var line = "  \(mark) \(action) \(e.resource)"
             line += "\n         by \(e.principal)"
             if e.decision != "allow" { line += "\n         \(e.reason)" }
             lines.append(line)

@@ -13,7 +13,7 @@ import TestSupport
     func aJobCallingAnUnservedServiceSeesNotImplementedAndTheRunRecordsItBody() throws {
         let folder = temporaryFolder("unserved-job")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let script = folder.appendingPathComponent("secrets.py")
+        let script = folder.appendingPathComponent("unserved_call.py")
         try """
         import boto3, botocore.exceptions
         try:

@@ -309,10 +309,13 @@ func createInput(_ id: String, owner: String?, role: String = sessionRoleArn, ex
         try await SessionHarness.with(minuteSeconds: 0.3) { h in
             let (a, aId) = h.user(userA)
             _ = try await a.ok("CreateSession", createInput("idle", owner: aId, extra: ["IdleTimeout": 1, "Timeout": 100]))
-            _ = try await a.ok("CreateSession", createInput("total", owner: aId, extra: ["Timeout": 2]))
+            _ = try await a.ok("CreateSession", createInput("total", owner: aId, extra: ["Timeout": 4]))
+            // The statement starts as soon as the session is ready, before its short total timeout
+            // can pass on a busy machine.
+            _ = try await h.waitForSession(a, "total", ["READY"])
+            _ = try await a.ok("RunStatement", ["SessionId": "total", "Code": "block"])
             let idle = try await h.waitForSession(a, "idle", ["TIMEOUT", "FAILED", "STOPPED"])
             #expect(idle["Status"] as? String == "TIMEOUT")
-            _ = try await a.ok("RunStatement", ["SessionId": "total", "Code": "block"])
             let total = try await h.waitForSession(a, "total", ["TIMEOUT", "FAILED", "STOPPED"])
             #expect(total["Status"] as? String == "TIMEOUT")
             #expect(try await h.waitForStatement(a, "total", 0)["State"] as? String == "CANCELLED")
