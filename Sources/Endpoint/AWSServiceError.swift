@@ -26,10 +26,10 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     }
     public func hash(into hasher: inout Hasher) { hasher.combine(code); hasher.combine(status); hasher.combine(message) }
 
-    public static func accessDenied(_ message: String) -> Self { Self(code: "AccessDenied", status: 403, message: message) }
+    public static func accessDenied(_ message: String) -> Self { Self(code: ErrorCode.accessDenied, status: 403, message: message) }
 
     static func internalError(_ detail: String) -> Self {
-        Self(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(detail))")
+        Self(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(detail))")
     }
 }
 

@@ -97,21 +97,3 @@ struct AccessCheck: Sendable {
     var allowed: Bool { outcome.allowed }
     var reason: String { outcome.reason }
 }
-
-/// AWS error codes the endpoint answers, by name.
-enum ErrorCode {
-    static let accessDenied = "AccessDenied"
-    static let accessDeniedException = "AccessDeniedException"
-    static let notImplemented = "NotImplemented"
-    static let invalidAction = "InvalidAction"
-    static let missingAction = "MissingAction"
-    static let unknownOperation = "UnknownOperationException"
-    static let missingAuthenticationToken = "MissingAuthenticationToken"
-    static let invalidAccessKeyId = "InvalidAccessKeyId"
-    static let invalidClientTokenId = "InvalidClientTokenId"
-    static let invalidToken = "InvalidToken"
-    static let expiredToken = "ExpiredToken"
-    static let incompleteBody = "IncompleteBody"
-    static let entityTooLarge = "EntityTooLarge"
-    static let contentSHA256Mismatch = "XAmzContentSHA256Mismatch"
-}

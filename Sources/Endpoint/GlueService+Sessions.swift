@@ -41,11 +41,11 @@ extension GlueService {
     }
 
     static func validation(_ value: String, _ member: String, _ constraint: String) -> AWSServiceError {
-        error("ValidationException", "1 validation error detected: Value '\(value)' at '\(member)' failed to satisfy constraint: \(constraint)")
+        error(ErrorCode.Glue.validationException, "1 validation error detected: Value '\(value)' at '\(member)' failed to satisfy constraint: \(constraint)")
     }
 
     static func sessionNotFound(_ id: String) -> AWSServiceError {
-        error("EntityNotFoundException", "Session with id \(id) not found")
+        error(ErrorCode.Glue.entityNotFoundException, "Session with id \(id) not found")
     }
 
     /// Authorizes `glue:<operation>` on the session named by `idKey` with its tags as
@@ -53,7 +53,7 @@ extension GlueService {
     /// without resource tags, then reported as EntityNotFoundException.
     func withSession(_ call: Call, idKey: String, extraContext: [String: [String]] = [:], _ body: (GlueSessionRecord) -> Output) -> Output {
         guard let id = call.input[idKey] as? String, !id.isEmpty else {
-            return .failure(Self.error("InvalidInputException", "\(idKey) is required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "\(idKey) is required"))
         }
         guard id.count <= 255 else {
             return .failure(Self.validation(id, idKey.prefix(1).lowercased() + idKey.dropFirst(), "Member must have length less than or equal to 255"))
@@ -69,10 +69,10 @@ extension GlueService {
 
     func createSession(_ call: Call, endpoint: LocalEndpoint) -> Output {
         let input = call.input
-        guard let id = input["Id"] as? String, !id.isEmpty else { return .failure(Self.error("InvalidInputException", "Id is required")) }
+        guard let id = input["Id"] as? String, !id.isEmpty else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Id is required")) }
         guard id.count <= 255 else { return .failure(Self.validation(id, "id", "Member must have length less than or equal to 255")) }
-        guard let role = input["Role"] as? String else { return .failure(Self.error("InvalidInputException", "Role is required")) }
-        guard let command = input["Command"] as? [String: Any] else { return .failure(Self.error("InvalidInputException", "Command is required")) }
+        guard let role = input["Role"] as? String else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Role is required")) }
+        guard let command = input["Command"] as? [String: Any] else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Command is required")) }
         let tags = (input["Tags"] as? [String: String]) ?? [:]
         // TagOnCreate: the request's tags are what the policy sees.
         if let error = authorize(call, resource: sessionArn(id, account: call.account), context: Self.requestTagContext(tags)) { return .failure(error) }
@@ -88,8 +88,8 @@ extension GlueService {
         if let timeout, timeout < 1 { return .failure(Self.validation(String(timeout), "timeout", "Member must have value greater than or equal to 1")) }
         if let idleTimeout, idleTimeout < 1 { return .failure(Self.validation(String(idleTimeout), "idleTimeout", "Member must have value greater than or equal to 1")) }
         let arguments = (input["DefaultArguments"] as? [String: String]) ?? [:]
-        if arguments.count > 75 { return .failure(Self.error("InvalidInputException", "DefaultArguments can have at most 75 entries")) }
-        if tags.count > 50 { return .failure(Self.error("InvalidInputException", "Tags can have at most 50 entries")) }
+        if arguments.count > 75 { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "DefaultArguments can have at most 75 entries")) }
+        if tags.count > 50 { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Tags can have at most 50 entries")) }
         if let code = Self.invalidTag(tags) { return .failure(code) }
         if let error = authorizePassRole(call, role: role) { return .failure(error) }
         let minutes = timeout ?? 2880
@@ -104,7 +104,7 @@ extension GlueService {
         record.securityConfiguration = input["SecurityConfiguration"] as? String
         record.glueVersion = input["GlueVersion"] as? String
         guard sessions.create(record) else {
-            return .failure(Self.error("AlreadyExistsException", "Session with id \(id) already exists"))
+            return .failure(Self.error(ErrorCode.Glue.alreadyExistsException, "Session with id \(id) already exists"))
         }
         sessions.launch(account: call.account, id: id, host: endpoint.glueHost)
         return .success(["Session": record.apiObject(now: call.now)])
@@ -112,7 +112,7 @@ extension GlueService {
 
     static func invalidTag(_ tags: [String: String]) -> AWSServiceError? {
         for (key, value) in tags where key.isEmpty || key.count > 128 || value.count > 256 {
-            return error("InvalidInputException", "Tag key must be 1 to 128 characters and tag value at most 256 characters: \(key)")
+            return error(ErrorCode.Glue.invalidInputException, "Tag key must be 1 to 128 characters and tag value at most 256 characters: \(key)")
         }
         return nil
     }
@@ -135,7 +135,7 @@ extension GlueService {
     func stopSession(_ call: Call) -> Output {
         withSession(call, idKey: "Id") { record in
             guard record.status == "READY" || record.status == "PROVISIONING" else {
-                return .failure(Self.error("IllegalSessionStateException", "Session \(record.id) is in \(record.status) state and cannot be stopped"))
+                return .failure(Self.error(ErrorCode.Glue.illegalSessionStateException, "Session \(record.id) is in \(record.status) state and cannot be stopped"))
             }
             sessions.stop(account: call.account, id: record.id)
             return .success(["Id": record.id])
@@ -145,7 +145,7 @@ extension GlueService {
     func deleteSession(_ call: Call) -> Output {
         withSession(call, idKey: "Id") { record in
             guard record.status != "STOPPING" else {
-                return .failure(Self.error("IllegalSessionStateException", "Session \(record.id) is STOPPING; delete it once it has stopped"))
+                return .failure(Self.error(ErrorCode.Glue.illegalSessionStateException, "Session \(record.id) is STOPPING; delete it once it has stopped"))
             }
             sessions.delete(account: call.account, id: record.id)
             return .success(["Id": record.id])
@@ -155,18 +155,18 @@ extension GlueService {
     // MARK: Statements
 
     func runStatement(_ call: Call) -> Output {
-        guard let code = call.input["Code"] as? String else { return .failure(Self.error("InvalidInputException", "Code is required")) }
+        guard let code = call.input["Code"] as? String else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Code is required")) }
         if code.count > 68000 { return .failure(Self.validation("...", "code", "Member must have length less than or equal to 68000")) }
         return withSession(call, idKey: "SessionId") { record in
             guard let id = sessions.addStatement(account: call.account, id: record.id, code: code) else {
-                return .failure(Self.error("IllegalSessionStateException", "Session \(record.id) is in \(record.status) state; statements run only in a READY session"))
+                return .failure(Self.error(ErrorCode.Glue.illegalSessionStateException, "Session \(record.id) is in \(record.status) state; statements run only in a READY session"))
             }
             return .success(["Id": id])
         }
     }
 
     func statementId(_ call: Call) -> Result<Int, AWSServiceError> {
-        guard let id = call.input["Id"] as? Int else { return .failure(Self.error("InvalidInputException", "Id is required")) }
+        guard let id = call.input["Id"] as? Int else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Id is required")) }
         return .success(id)
     }
 
@@ -175,7 +175,7 @@ extension GlueService {
         switch statementId(call) { case .failure(let e): return .failure(e); case .success(let i): id = i }
         return withSession(call, idKey: "SessionId") { record in
             guard record.statements.indices.contains(id) else {
-                return .failure(Self.error("EntityNotFoundException", "Statement with id \(id) not found in session \(record.id)"))
+                return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Statement with id \(id) not found in session \(record.id)"))
             }
             return .success(["Statement": record.statements[id].apiObject()])
         }
@@ -195,13 +195,13 @@ extension GlueService {
         switch statementId(call) { case .failure(let e): return .failure(e); case .success(let i): id = i }
         return withSession(call, idKey: "SessionId") { record in
             guard record.status == "READY" else {
-                return .failure(Self.error("IllegalSessionStateException", "Session \(record.id) is in \(record.status) state"))
+                return .failure(Self.error(ErrorCode.Glue.illegalSessionStateException, "Session \(record.id) is in \(record.status) state"))
             }
             guard let before = sessions.cancel(account: call.account, id: record.id, statement: id) else {
-                return .failure(Self.error("EntityNotFoundException", "Statement with id \(id) not found in session \(record.id)"))
+                return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Statement with id \(id) not found in session \(record.id)"))
             }
             if ["AVAILABLE", "ERROR"].contains(before) {
-                return .failure(Self.error("IllegalSessionStateException", "Statement \(id) is in \(before) state and cannot be cancelled"))
+                return .failure(Self.error(ErrorCode.Glue.illegalSessionStateException, "Statement \(id) is in \(before) state and cannot be cancelled"))
             }
             return .success([:])
         }
@@ -212,10 +212,10 @@ extension GlueService {
     /// TagResource, UntagResource and GetTags on `arn:aws:glue:REGION:ACCOUNT:session/ID`.
     func sessionTags(_ call: Call) -> Output {
         guard let arn = call.input["ResourceArn"] as? String, !arn.isEmpty else {
-            return .failure(Self.error("InvalidInputException", "ResourceArn is required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "ResourceArn is required"))
         }
         guard let parsed = IAMArn(arn), parsed.service == "glue", parsed.resource.hasPrefix("session/") else {
-            return .failure(Self.error("EntityNotFoundException", "Resource \(arn) not found"))
+            return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Resource \(arn) not found"))
         }
         let id = String(parsed.resource.dropFirst("session/".count))
         let record = parsed.account == call.account ? sessions.session(account: call.account, id: id) : nil
@@ -224,11 +224,11 @@ extension GlueService {
         let remove = (call.input["TagsToRemove"] as? [String]) ?? []
         switch call.operation {
         case "TagResource":
-            guard call.input["TagsToAdd"] is [String: String] else { return .failure(Self.error("InvalidInputException", "TagsToAdd is required")) }
+            guard call.input["TagsToAdd"] is [String: String] else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "TagsToAdd is required")) }
             if let problem = Self.invalidTag(add) { return .failure(problem) }
             context.merge(Self.requestTagContext(add)) { $1 }
         case "UntagResource":
-            guard call.input["TagsToRemove"] is [String] else { return .failure(Self.error("InvalidInputException", "TagsToRemove is required")) }
+            guard call.input["TagsToRemove"] is [String] else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "TagsToRemove is required")) }
             if !remove.isEmpty { context["aws:TagKeys"] = remove }
         default:
             break
@@ -238,7 +238,7 @@ extension GlueService {
         switch call.operation {
         case "TagResource":
             if record.tags.count + add.keys.filter({ record.tags[$0] == nil }).count > 50 {
-                return .failure(Self.error("InvalidInputException", "A session can have at most 50 tags"))
+                return .failure(Self.error(ErrorCode.Glue.invalidInputException, "A session can have at most 50 tags"))
             }
             sessions.update(account: call.account, id: id) { $0.tags.merge(add) { $1 } }
             return .success([:])

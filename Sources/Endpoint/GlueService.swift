@@ -30,7 +30,7 @@ struct GlueService: Sendable {
         } else if let object = try? JSONSerialization.jsonObject(with: request.body) as? [String: Any] {
             input = object
         } else {
-            return Self.error("SerializationException", "The request body is not valid JSON").response(.json, requestId: request.requestId)
+            return Self.error(ErrorCode.Glue.serializationException, "The request body is not valid JSON").response(.json, requestId: request.requestId)
         }
         let call = Call(operation: operation, input: input, body: request.body, caller: caller, now: now)
         let output: Output
@@ -49,13 +49,13 @@ struct GlueService: Sendable {
             // Tags of sessions are the sessions' own (TagOnCreate, aws:ResourceTag of the session).
             if (call.input["ResourceArn"] as? String)?.contains(":session/") ?? false {
                 output = await handleSession(call, endpoint: endpoint)
-                    ?? .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+                    ?? .failure(AWSServiceError(code: ErrorCode.unknownOperationException, status: 400, message: "Unknown operation \(operation)"))
             } else {
                 output = tags(call)
             }
         default:
             output = await handleSession(call, endpoint: endpoint)
-                ?? .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+                ?? .failure(AWSServiceError(code: ErrorCode.unknownOperationException, status: 400, message: "Unknown operation \(operation)"))
         }
         switch output {
         case .success(let object):
@@ -89,7 +89,7 @@ struct GlueService: Sendable {
 
     func string(_ call: Call, _ key: String) -> Result<String, AWSServiceError> {
         guard let value = call.input[key] as? String, !value.isEmpty else {
-            return .failure(Self.error("InvalidInputException", "\(key) is required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "\(key) is required"))
         }
         return .success(value)
     }
@@ -97,7 +97,7 @@ struct GlueService: Sendable {
     /// The caller's job by name, or EntityNotFoundException as Glue words it.
     func ownJob(_ call: Call, _ name: String) -> Result<StoredJob, AWSServiceError> {
         guard let job = registry.job(name), job.account == call.account else {
-            return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found"))
+            return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Job with name: \(name) not found"))
         }
         return .success(job)
     }
@@ -106,40 +106,40 @@ struct GlueService: Sendable {
 
     func validate(_ definition: JobDefinition) -> AWSServiceError? {
         if definition.Name.isEmpty || definition.Name.count > 255 {
-            return Self.error("InvalidInputException", "Name must be 1 to 255 characters")
+            return Self.error(ErrorCode.Glue.invalidInputException, "Name must be 1 to 255 characters")
         }
         if let timeout = definition.Timeout, timeout < 1 || timeout >= 10080 {
-            return Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes")
+            return Self.error(ErrorCode.Glue.invalidInputException, "Timeout must be between 1 and 10079 minutes")
         }
         if definition.Command.Name == "pythonshell" {
             if let capacity = definition.MaxCapacity, capacity != 0.0625 && capacity != 1.0 {
-                return Self.error("InvalidInputException", "MaxCapacity for a pythonshell job must be 0.0625 or 1.0")
+                return Self.error(ErrorCode.Glue.invalidInputException, "MaxCapacity for a pythonshell job must be 0.0625 or 1.0")
             }
             if let version = definition.Command.PythonVersion, !["2", "3", "3.9"].contains(version) {
-                return Self.error("InvalidInputException", "1 validation error detected: Value '\(version)' at 'command.pythonVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([2-3]|3[.]9)$")
+                return Self.error(ErrorCode.Glue.invalidInputException, "1 validation error detected: Value '\(version)' at 'command.pythonVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([2-3]|3[.]9)$")
             }
         }
         if let problem = JobArguments.validate(definition.DefaultArguments ?? [:]) {
-            return Self.error("InvalidInputException", problem)
+            return Self.error(ErrorCode.Glue.invalidInputException, problem)
         }
         return nil
     }
 
     func createJob(_ call: Call) -> Output {
         guard let definition = try? JSONDecoder().decode(JobDefinition.self, from: call.body) else {
-            return .failure(Self.error("InvalidInputException", "CreateJob needs Name, Role and Command"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "CreateJob needs Name, Role and Command"))
         }
         if let error = authorize(call, resource: jobArn(definition.Name, account: call.account)) { return .failure(error) }
         if let error = validate(definition) { return .failure(error) }
         if let error = authorizePassRole(call, role: definition.Role) { return .failure(error) }
         guard registry.create(StoredJob(definition: definition, createdOn: call.now, account: call.account)) else {
-            return .failure(Self.error("AlreadyExistsException", "Job with name: \(definition.Name) already exists"))
+            return .failure(Self.error(ErrorCode.Glue.alreadyExistsException, "Job with name: \(definition.Name) already exists"))
         }
         return .success(["Name": definition.Name])
     }
 
     func getJob(_ call: Call) -> Output {
-        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName is required")) }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         return ownJob(call, name).map { ["Job": jobObject($0)] }
     }
@@ -161,16 +161,16 @@ struct GlueService: Sendable {
     }
 
     func updateJob(_ call: Call) -> Output {
-        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName is required")) }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
-        guard case .success(let existing) = ownJob(call, name) else { return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found")) }
+        guard case .success(let existing) = ownJob(call, name) else { return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Job with name: \(name) not found")) }
         guard var update = call.input["JobUpdate"] as? [String: Any] else {
-            return .failure(Self.error("InvalidInputException", "JobUpdate is required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobUpdate is required"))
         }
         update["Name"] = name
         guard let data = try? JSONSerialization.data(withJSONObject: update),
               let definition = try? JSONDecoder().decode(JobDefinition.self, from: data) else {
-            return .failure(Self.error("InvalidInputException", "JobUpdate needs Role and Command"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobUpdate needs Role and Command"))
         }
         if let error = validate(definition) { return .failure(error) }
         if let error = authorizePassRole(call, role: definition.Role) { return .failure(error) }
@@ -185,7 +185,7 @@ struct GlueService: Sendable {
     }
 
     func deleteJob(_ call: Call) -> Output {
-        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName is required")) }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         // DeleteJob succeeds for a job that does not exist.
         if case .success = ownJob(call, name) { registry.delete(name) }
@@ -212,7 +212,7 @@ struct GlueService: Sendable {
     // MARK: Runs
 
     func startJobRun(_ call: Call, endpoint: LocalEndpoint) -> Output {
-        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName is required")) }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         let job: StoredJob
         switch ownJob(call, name) { case .failure(let e): return .failure(e); case .success(let j): job = j }
@@ -221,38 +221,38 @@ struct GlueService: Sendable {
         var previous: JobRunRecord?
         if let retryOf = call.input["JobRunId"] as? String {
             guard let earlier = registry.run(job: name, id: retryOf) else {
-                return .failure(Self.error("EntityNotFoundException", "Job Run with id: \(retryOf) not found"))
+                return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Job Run with id: \(retryOf) not found"))
             }
             guard earlier.isFinished else {
-                return .failure(Self.error("InvalidInputException", "Job Run \(retryOf) is still \(earlier.JobRunState) and cannot be retried"))
+                return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Job Run \(retryOf) is still \(earlier.JobRunState) and cannot be retried"))
             }
             previous = earlier
         }
         let arguments = (call.input["Arguments"] as? [String: String]) ?? previous?.Arguments ?? [:]
-        if let problem = JobArguments.validate(arguments) { return .failure(Self.error("InvalidInputException", problem)) }
+        if let problem = JobArguments.validate(arguments) { return .failure(Self.error(ErrorCode.Glue.invalidInputException, problem)) }
         let timeout = call.input["Timeout"] as? Int
         if let timeout, timeout < 1 || timeout >= 10080 {
-            return .failure(Self.error("InvalidInputException", "Timeout must be between 1 and 10079 minutes"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "Timeout must be between 1 and 10079 minutes"))
         }
         guard let run = GlueJobRuns.start(job, arguments: arguments, timeout: timeout, host: endpoint.glueHost, retrying: previous) else {
-            return .failure(Self.error("ConcurrentRunsExceededException", "Concurrent runs exceeded for \(name)"))
+            return .failure(Self.error(ErrorCode.Glue.concurrentRunsExceededException, "Concurrent runs exceeded for \(name)"))
         }
         return .success(["JobRunId": run.Id])
     }
 
     func getJobRun(_ call: Call) -> Output {
         guard case .success(let name) = string(call, "JobName"), case .success(let id) = string(call, "RunId") else {
-            return .failure(Self.error("InvalidInputException", "JobName and RunId are required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName and RunId are required"))
         }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         guard case .success = ownJob(call, name), let run = registry.run(job: name, id: id) else {
-            return .failure(Self.error("EntityNotFoundException", "Job Run with id: \(id) not found"))
+            return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Job Run with id: \(id) not found"))
         }
         return .success(["JobRun": run.apiObject()])
     }
 
     func getJobRuns(_ call: Call) -> Output {
-        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error("InvalidInputException", "JobName is required")) }
+        guard case .success(let name) = string(call, "JobName") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName is required")) }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         if case .failure(let e) = ownJob(call, name) { return .failure(e) }
         let (page, next) = paginate(registry.runs(of: name), call: call, limit: 200)
@@ -263,18 +263,18 @@ struct GlueService: Sendable {
 
     func batchStopJobRun(_ call: Call) -> Output {
         guard case .success(let name) = string(call, "JobName"), let ids = call.input["JobRunIds"] as? [String], !ids.isEmpty, ids.count <= 25 else {
-            return .failure(Self.error("InvalidInputException", "JobName and 1 to 25 JobRunIds are required"))
+            return .failure(Self.error(ErrorCode.Glue.invalidInputException, "JobName and 1 to 25 JobRunIds are required"))
         }
         if let error = authorize(call, resource: jobArn(name, account: call.account)) { return .failure(error) }
         if case .failure(let e) = ownJob(call, name) { return .failure(e) }
         var stopped: [[String: Any]] = [], errors: [[String: Any]] = []
         for id in ids {
             guard let run = registry.run(job: name, id: id) else {
-                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": "EntityNotFoundException", "ErrorMessage": "Job Run with id: \(id) not found"]])
+                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": ErrorCode.Glue.entityNotFoundException, "ErrorMessage": "Job Run with id: \(id) not found"]])
                 continue
             }
             guard !run.isFinished, let control = registry.control(id) else {
-                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": "InvalidInputException", "ErrorMessage": "Job Run \(id) is already in a terminal state: \(run.JobRunState)"]])
+                errors.append(["JobName": name, "JobRunId": id, "ErrorDetail": ["ErrorCode": ErrorCode.Glue.invalidInputException, "ErrorMessage": "Job Run \(id) is already in a terminal state: \(run.JobRunState)"]])
                 continue
             }
             var stopping = run
@@ -290,14 +290,14 @@ struct GlueService: Sendable {
     // MARK: Tags
 
     func tags(_ call: Call) -> Output {
-        guard case .success(let arn) = string(call, "ResourceArn") else { return .failure(Self.error("InvalidInputException", "ResourceArn is required")) }
+        guard case .success(let arn) = string(call, "ResourceArn") else { return .failure(Self.error(ErrorCode.Glue.invalidInputException, "ResourceArn is required")) }
         if let error = authorize(call, resource: arn) { return .failure(error) }
         guard let parsed = IAMArn(arn), parsed.service == "glue", parsed.resource.hasPrefix("job/") else {
-            return .failure(Self.error("EntityNotFoundException", "Resource \(arn) not found"))
+            return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Resource \(arn) not found"))
         }
         let name = String(parsed.resource.dropFirst("job/".count))
         guard parsed.account == call.account, case .success = ownJob(call, name) else {
-            return .failure(Self.error("EntityNotFoundException", "Job with name: \(name) not found"))
+            return .failure(Self.error(ErrorCode.Glue.entityNotFoundException, "Job with name: \(name) not found"))
         }
         switch call.operation {
         case "TagResource":

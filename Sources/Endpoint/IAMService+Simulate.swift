@@ -133,7 +133,7 @@ extension IAMCall {
 
     func parse(_ text: String, as type: PolicyType) -> Result<Policy, AWSServiceError> {
         do { return .success(try Policy.parse(text, as: type)) } catch {
-            return .failure(AWSServiceError(code: "MalformedPolicyDocument", status: 400, message: error.message))
+            return .failure(AWSServiceError(code: ErrorCode.malformedPolicyDocument, status: 400, message: error.message))
         }
     }
 

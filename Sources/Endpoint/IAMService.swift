@@ -16,7 +16,7 @@ struct IAMService: Sendable {
         let result: Result<String, AWSServiceError>
         // Credentials from GetSessionToken reach IAM only when MFA was presented.
         if let credential = caller.credential, credential.origin == .getSessionToken, credential.mfaAuthenticatedAt == nil {
-            result = .failure(AWSServiceError(code: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid"))
+            result = .failure(AWSServiceError(code: ErrorCode.invalidClientTokenId, status: 403, message: "The security token included in the request is invalid"))
         } else if caller.principal.account == nil || world.accounts[caller.principal.account ?? ""] == nil {
             result = .failure(AccessControl.refusal(caller, action: "iam:\(action)", resource: nil))
         } else {
@@ -57,9 +57,9 @@ struct IAMCall {
         case "GetAccountAuthorizationDetails": return getAccountAuthorizationDetails()
         case "SimulatePrincipalPolicy": return simulate(principalPolicy: true)
         case "SimulateCustomPolicy": return simulate(principalPolicy: false)
-        case "": return .failure(AWSServiceError(code: "MissingAction", status: 400, message: "Missing Action"))
+        case "": return .failure(AWSServiceError(code: ErrorCode.missingAction, status: 400, message: "Missing Action"))
         default:
-            return .failure(AWSServiceError(code: "InvalidAction", status: 400, message: "Could not find operation \(action) for version \(params["Version"] ?? "")"))
+            return .failure(AWSServiceError(code: ErrorCode.invalidAction, status: 400, message: "Could not find operation \(action) for version \(params["Version"] ?? "")"))
         }
     }
 
@@ -84,7 +84,7 @@ struct IAMCall {
         return .success(params[param] ?? "")
     }
 
-    func noSuch(_ message: String) -> AWSServiceError { AWSServiceError(code: "NoSuchEntity", status: 404, message: message) }
+    func noSuch(_ message: String) -> AWSServiceError { AWSServiceError(code: ErrorCode.IAM.noSuchEntity, status: 404, message: message) }
 
     /// The role or user named by `RoleName`/`UserName`, authorized for `action`.
     func principal(_ kind: Kind, action: String) -> Result<(name: String, arn: String, role: Role?, user: User?), AWSServiceError> {
@@ -107,7 +107,7 @@ struct IAMCall {
     func getUser() -> Result<String, AWSServiceError> {
         guard params["UserName"] != nil else {
             guard caller.principal.kind == .user || caller.principal.kind == .root else {
-                return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "Must specify userName when calling with non-User credentials"))
+                return .failure(AWSServiceError(code: ErrorCode.validationError, status: 400, message: "Must specify userName when calling with non-User credentials"))
             }
             if let error = authorize("iam:GetUser", resource: caller.principal.arn) { return .failure(error) }
             if caller.principal.kind == .root {
@@ -207,7 +207,7 @@ struct IAMCall {
         if let error = v.error { return .failure(error) }
         let arn = params["PolicyArn"] ?? ""
         guard let parsed = IAMArn(arn), parsed.service == "iam", parsed.resource.hasPrefix("policy/") else {
-            return .failure(AWSServiceError(code: "InvalidInput", status: 400, message: "ARN \(arn) is not valid."))
+            return .failure(AWSServiceError(code: ErrorCode.IAM.invalidInput, status: 400, message: "ARN \(arn) is not valid."))
         }
         let policy = parsed.account == "aws" ? AWSManagedPolicies.policy(arn: arn) : world.accounts[parsed.account]?.managedPolicies[arn]
         return .success((arn, policy))
@@ -292,7 +292,7 @@ struct IAMCall {
         var start = 0
         if let marker = params["Marker"] {
             guard let data = Data(base64Encoded: marker), let index = Int(String(decoding: data, as: UTF8.self)), index >= 0, index <= members.count else {
-                return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "Invalid Marker."))
+                return .failure(AWSServiceError(code: ErrorCode.validationError, status: 400, message: "Invalid Marker."))
             }
             start = index
         }

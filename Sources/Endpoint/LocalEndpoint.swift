@@ -134,7 +134,7 @@ public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguratio
         for await p in boundPort.stream { port = p }
         guard port > 0 else {
             group.cancelAll()
-            throw AWSServiceError(code: "InternalError", status: 500, message: "the local endpoint could not bind 127.0.0.1:\(configuration.port)")
+            throw AWSServiceError(code: ErrorCode.internalError, status: 500, message: "the local endpoint could not bind 127.0.0.1:\(configuration.port)")
         }
         let endpoint = LocalEndpoint(configuration: configuration, port: port)
         holder.withLock { $0 = endpoint }

@@ -22,7 +22,7 @@ struct LogsService: Sendable {
         case "GetLogEvents": result = getLogEvents(input, caller: caller, now: now)
         case "FilterLogEvents": result = filterLogEvents(input, caller: caller, now: now)
         default:
-            result = .failure(AWSServiceError(code: "UnknownOperationException", status: 400, message: "Unknown operation \(operation)"))
+            result = .failure(AWSServiceError(code: ErrorCode.unknownOperationException, status: 400, message: "Unknown operation \(operation)"))
         }
         switch result {
         case .success(let object):
@@ -56,10 +56,10 @@ struct LogsService: Sendable {
 
     func group(_ input: [String: Any]) -> Result<String, AWSServiceError> {
         guard let group = input["logGroupName"] as? String ?? (input["logGroupIdentifier"] as? String) else {
-            return .failure(AWSServiceError(code: "InvalidParameterException", status: 400, message: "logGroupName is required"))
+            return .failure(AWSServiceError(code: ErrorCode.Logs.invalidParameterException, status: 400, message: "logGroupName is required"))
         }
         guard Self.groups[group] != nil else {
-            return .failure(AWSServiceError(code: "ResourceNotFoundException", status: 400, message: "The specified log group does not exist."))
+            return .failure(AWSServiceError(code: ErrorCode.Logs.resourceNotFoundException, status: 400, message: "The specified log group does not exist."))
         }
         return .success(group)
     }
@@ -102,13 +102,13 @@ struct LogsService: Sendable {
         let group: String
         switch self.group(input) { case .failure(let e): return .failure(e); case .success(let g): group = g }
         guard let stream = input["logStreamName"] as? String else {
-            return .failure(AWSServiceError(code: "InvalidParameterException", status: 400, message: "logStreamName is required"))
+            return .failure(AWSServiceError(code: ErrorCode.Logs.invalidParameterException, status: 400, message: "logStreamName is required"))
         }
         let account = caller.principal.account ?? ""
         if let error = authorize(caller, "logs:GetLogEvents", resource: groupArn(group, account: account) + ":log-stream:" + stream, now: now) { return .failure(error) }
         guard runs(of: caller).contains(where: { $0.id == stream }), let file = logFile(group: group, stream: stream),
               FileManager.default.fileExists(atPath: file.path) else {
-            return .failure(AWSServiceError(code: "ResourceNotFoundException", status: 400, message: "The specified log stream does not exist."))
+            return .failure(AWSServiceError(code: ErrorCode.Logs.resourceNotFoundException, status: 400, message: "The specified log stream does not exist."))
         }
         var events = RunLogEvents.read(file)
         if let start = (input["startTime"] as? NSNumber)?.int64Value { events = events.filter { $0.timestamp >= start } }

@@ -100,7 +100,7 @@ struct S3BodyStager {
             for try await buffer in body {
                 raw += buffer.readableBytes
                 if raw > limit {
-                    failure = failure ?? AWSServiceError(code: "EntityTooLarge", status: 400, message: "Your proposed upload exceeds the maximum allowed size")
+                    failure = failure ?? AWSServiceError(code: ErrorCode.entityTooLarge, status: 400, message: "Your proposed upload exceeds the maximum allowed size")
                 }
                 guard failure == nil else { continue }
                 buffer.withUnsafeReadableBytes { bytes in
@@ -129,14 +129,14 @@ struct S3BodyStager {
             throw error
         }
         if failure == nil, let declared = header("content-length").flatMap({ Int($0) }), declared != raw {
-            failure = AWSServiceError(code: "IncompleteBody", status: 400, message: "You did not provide the number of bytes specified by the Content-Length HTTP header")
+            failure = AWSServiceError(code: ErrorCode.incompleteBody, status: 400, message: "You did not provide the number of bytes specified by the Content-Length HTTP header")
         }
         var trailers: [(name: String, value: String)] = []
         if failure == nil, decoder != nil {
             do {
                 trailers = try decoder!.finish()
                 if let decoded = header("x-amz-decoded-content-length").flatMap({ Int($0) }), decoded != sink.size {
-                    failure = AWSServiceError(code: "IncompleteBody", status: 400, message: "The request body terminated unexpectedly")
+                    failure = AWSServiceError(code: ErrorCode.incompleteBody, status: 400, message: "The request body terminated unexpectedly")
                 }
             } catch { failure = Self.error(error) }
         }
@@ -158,7 +158,7 @@ struct S3BodyStager {
     }
 
     static func internalError(_ text: String) -> AWSServiceError {
-        AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(text))")
+        AWSServiceError(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(text))")
     }
 }
 

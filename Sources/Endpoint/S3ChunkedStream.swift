@@ -35,13 +35,13 @@ struct ChunkedStreamDecoder {
     }
 
     static func incomplete() -> SigV4Error {
-        SigV4Error(code: "IncompleteBody", message: "The request body terminated unexpectedly", httpStatus: 400)
+        SigV4Error(code: ErrorCode.incompleteBody, message: "The request body terminated unexpectedly", httpStatus: 400)
     }
     static func malformedChunk() -> SigV4Error {
-        SigV4Error(code: "InvalidRequest", message: "The aws-chunked encoding of the request body is malformed.", httpStatus: 400)
+        SigV4Error(code: ErrorCode.S3.invalidRequest, message: "The aws-chunked encoding of the request body is malformed.", httpStatus: 400)
     }
     static func malformedTrailer() -> SigV4Error {
-        SigV4Error(code: "MalformedTrailerError", message: "The request contained trailing data that was not well-formed or did not conform to our published schema.", httpStatus: 400)
+        SigV4Error(code: ErrorCode.S3.malformedTrailerError, message: "The request contained trailing data that was not well-formed or did not conform to our published schema.", httpStatus: 400)
     }
 
     /// Consumes `bytes`, calling `output` with each run of decoded object bytes.
@@ -125,7 +125,7 @@ struct ChunkedStreamDecoder {
             chain = current
             if chunkSize > 0 {
                 if shortChunkSeen {
-                    throw SigV4Error(code: "InvalidChunkSizeError", message: "Only the last chunk is allowed to have a size less than 8192 bytes", httpStatus: 403)
+                    throw SigV4Error(code: ErrorCode.S3.invalidChunkSizeError, message: "Only the last chunk is allowed to have a size less than 8192 bytes", httpStatus: 403)
                 }
                 shortChunkSeen = chunkSize < AWSChunkedDecoder.minimumChunkSize
             }

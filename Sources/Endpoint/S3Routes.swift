@@ -235,15 +235,10 @@ enum S3Routes {
     }
 }
 
-/// S3 error codes that routing answers with.
-enum S3ErrorCode {
-    static let notImplemented = "NotImplemented"
-}
-
 extension AWSServiceError {
     /// S3's answer to a request for functionality it does not serve.
     static var s3NotImplemented: AWSServiceError {
-        AWSServiceError(code: S3ErrorCode.notImplemented, status: 501,
+        AWSServiceError(code: ErrorCode.notImplemented, status: 501,
                         message: "A header you provided implies functionality that is not implemented")
     }
 }

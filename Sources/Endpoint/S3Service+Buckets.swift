@@ -56,7 +56,7 @@ extension S3Service {
     }
 
     static func noSuchBucket(_ name: String) -> AWSServiceError {
-        AWSServiceError(code: "NoSuchBucket", status: 404, message: "The specified bucket does not exist", extraFields: [("BucketName", name)])
+        AWSServiceError(code: ErrorCode.S3.noSuchBucket, status: 404, message: "The specified bucket does not exist", extraFields: [("BucketName", name)])
     }
 
     func allBuckets() -> [S3Bucket] {
@@ -75,11 +75,11 @@ extension S3Service {
     }
 
     static func internalError(_ error: ObjectStoreError) -> AWSServiceError {
-        AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))")
+        AWSServiceError(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(error.description))")
     }
 
     static func malformedXML() -> AWSServiceError {
-        AWSServiceError(code: "MalformedXML", status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema")
+        AWSServiceError(code: ErrorCode.S3.malformedXML, status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema")
     }
 
     /// The region the request was signed for (credential scope), or the world's.
@@ -102,9 +102,9 @@ extension S3Service {
         guard region != bucketRegion else { return nil }
         let detail = "the region '\(region)' is wrong; expecting '\(bucketRegion)'"
         var error = request.header("authorization") != nil
-            ? AWSServiceError(code: "AuthorizationHeaderMalformed", status: 400, message: "The authorization header is malformed; " + detail,
+            ? AWSServiceError(code: ErrorCode.S3.authorizationHeaderMalformed, status: 400, message: "The authorization header is malformed; " + detail,
                               extraFields: [("Region", bucketRegion)])
-            : AWSServiceError(code: "AuthorizationQueryParametersError", status: 400, message: "Error parsing the X-Amz-Credential parameter; " + detail,
+            : AWSServiceError(code: ErrorCode.S3.authorizationQueryParametersError, status: 400, message: "Error parsing the X-Amz-Credential parameter; " + detail,
                               extraFields: [("Region", bucketRegion)])
         error.bareStatus = request.method == "HEAD"
         return error
@@ -130,7 +130,7 @@ extension S3Service {
     func createBucket(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         guard caller.principal.kind != .anonymous, let account = caller.principal.account else { return .failure(.accessDenied("Access Denied")) }
         guard Self.isValidBucketName(name) else {
-            return .failure(AWSServiceError(code: "InvalidBucketName", status: 400, message: "The specified bucket is not valid.", extraFields: [("BucketName", name)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidBucketName, status: 400, message: "The specified bucket is not valid.", extraFields: [("BucketName", name)]))
         }
         let endpointRegion = signedRegion(request)
         var constraint: String?
@@ -140,15 +140,15 @@ extension S3Service {
             if constraint?.isEmpty == true { constraint = nil }
         }
         if constraint == "us-east-1" {
-            return .failure(AWSServiceError(code: "InvalidLocationConstraint", status: 400, message: "The specified location-constraint is not valid",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidLocationConstraint, status: 400, message: "The specified location-constraint is not valid",
                                             extraFields: [("LocationConstraint", "us-east-1")]))
         }
         if let constraint, constraint != endpointRegion {
-            return .failure(AWSServiceError(code: "IllegalLocationConstraintException", status: 400,
+            return .failure(AWSServiceError(code: ErrorCode.S3.illegalLocationConstraintException, status: 400,
                                             message: "The \(constraint) location constraint is incompatible for the region specific endpoint this request was sent to."))
         }
         if constraint == nil, endpointRegion != "us-east-1" {
-            return .failure(AWSServiceError(code: "IllegalLocationConstraintException", status: 400,
+            return .failure(AWSServiceError(code: ErrorCode.S3.illegalLocationConstraintException, status: 400,
                                             message: "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to."))
         }
         let region = constraint ?? "us-east-1"
@@ -161,15 +161,15 @@ extension S3Service {
                 if existing.region == "us-east-1" && region == "us-east-1" {
                     return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
                 }
-                return .failure(AWSServiceError(code: "BucketAlreadyOwnedByYou", status: 409,
+                return .failure(AWSServiceError(code: ErrorCode.S3.bucketAlreadyOwnedByYou, status: 409,
                                                 message: "Your previous request to create the named bucket succeeded and you already own it.", extraFields: [("BucketName", name)]))
             }
-            return .failure(AWSServiceError(code: "BucketAlreadyExists", status: 409,
+            return .failure(AWSServiceError(code: ErrorCode.S3.bucketAlreadyExists, status: 409,
                                             message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
                                             extraFields: [("BucketName", name)]))
         }
         if configuration.world.bucket(named: name) != nil, configuration.world.bucket(named: name)?.account != account {
-            return .failure(AWSServiceError(code: "BucketAlreadyExists", status: 409,
+            return .failure(AWSServiceError(code: ErrorCode.S3.bucketAlreadyExists, status: 409,
                                             message: "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
                                             extraFields: [("BucketName", name)]))
         }
@@ -185,7 +185,7 @@ extension S3Service {
         if let denied = authorize(caller, operation: "DeleteBucket", action: "s3:DeleteBucket", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         do {
             guard try configuration.store.deleteBucket(name) else {
-                return .failure(AWSServiceError(code: "BucketNotEmpty", status: 409, message: "The bucket you tried to delete is not empty", extraFields: [("BucketName", name)]))
+                return .failure(AWSServiceError(code: ErrorCode.S3.bucketNotEmpty, status: 409, message: "The bucket you tried to delete is not empty", extraFields: [("BucketName", name)]))
             }
         } catch { return .failure(Self.internalError(error)) }
         return .success(EndpointResponse(status: 204, headers: [], body: Data()))
@@ -196,7 +196,7 @@ extension S3Service {
     /// Only the bucket owner's account may read or change a bucket's policy (others get 405, as S3 answers).
     func ownerOnly(_ caller: Caller, _ bucket: S3Bucket) -> AWSServiceError? {
         guard caller.principal.account == bucket.account else {
-            return AWSServiceError(code: "MethodNotAllowed", status: 405, message: "The specified method is not allowed against this resource.",
+            return AWSServiceError(code: ErrorCode.S3.methodNotAllowed, status: 405, message: "The specified method is not allowed against this resource.",
                                    extraFields: [("Method", "PUT"), ("ResourceType", "BUCKETPOLICY")])
         }
         return nil
@@ -211,7 +211,7 @@ extension S3Service {
         let json: String?
         if let info, info.policyOverridden || !bucket.fromWorld { json = info.policy } else { json = bucket.policy.map { configuration.world.document(of: $0) } }
         guard let json else {
-            return .failure(AWSServiceError(code: "NoSuchBucketPolicy", status: 404, message: "The bucket policy does not exist", extraFields: [("BucketName", name)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.noSuchBucketPolicy, status: 404, message: "The bucket policy does not exist", extraFields: [("BucketName", name)]))
         }
         return .success(EndpointResponse(status: 200, headers: [("Content-Type", "application/json")], body: Data(json.utf8)))
     }
@@ -223,18 +223,18 @@ extension S3Service {
         if let e = ownerOnly(caller, bucket) { return .failure(e) }
         let text = String(decoding: request.body, as: UTF8.self)
         guard request.body.count <= 20 * 1024 else {
-            return .failure(AWSServiceError(code: "PolicyTooLarge", status: 400, message: "Policy exceeds the maximum allowed document size."))
+            return .failure(AWSServiceError(code: ErrorCode.S3.policyTooLarge, status: 400, message: "Policy exceeds the maximum allowed document size."))
         }
         let policy: Policy
         do { policy = try Policy.parse(text, as: .resource) } catch {
-            return .failure(AWSServiceError(code: "MalformedPolicy", status: 400, message: error.message))
+            return .failure(AWSServiceError(code: ErrorCode.S3.malformedPolicy, status: 400, message: error.message))
         }
         // Every resource must be this bucket or something in it.
         for statement in policy.statements {
             for resource in (statement.resource ?? []) + (statement.notResource ?? []) {
                 guard resource == bucket.arn || resource.hasPrefix(bucket.arn + "/") || resource == "*" ||
                         (resource.hasPrefix("arn:aws:s3:::") && Wildcard.matches(resource.split(separator: "/", maxSplits: 1).first.map(String.init) ?? resource, bucket.arn, caseInsensitive: false)) else {
-                    return .failure(AWSServiceError(code: "MalformedPolicy", status: 400, message: "Policy has invalid resource"))
+                    return .failure(AWSServiceError(code: ErrorCode.S3.malformedPolicy, status: 400, message: "Policy has invalid resource"))
                 }
             }
         }
@@ -282,18 +282,18 @@ extension S3Service {
             guard let key = tag.child("Key")?.text else { return .failure(malformedXML()) }
             let value = tag.child("Value")?.text ?? ""
             if tags[key] != nil {
-                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "Cannot provide multiple Tags with the same key", extraFields: [("TagKey", key)]))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidTag, status: 400, message: "Cannot provide multiple Tags with the same key", extraFields: [("TagKey", key)]))
             }
             if key.isEmpty || key.count > 128 {
-                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "The TagKey you have provided is invalid", extraFields: [("TagKey", key)]))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidTag, status: 400, message: "The TagKey you have provided is invalid", extraFields: [("TagKey", key)]))
             }
             if value.count > 256 {
-                return .failure(AWSServiceError(code: "InvalidTag", status: 400, message: "The TagValue you have provided is invalid", extraFields: [("TagKey", key), ("TagValue", value)]))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidTag, status: 400, message: "The TagValue you have provided is invalid", extraFields: [("TagKey", key), ("TagValue", value)]))
             }
             tags[key] = value
         }
         if tags.count > maxTags {
-            return .failure(AWSServiceError(code: "BadRequest", status: 400, message: maxTags == 10 ? "Object tags cannot be greater than 10" : "Bucket tag count cannot be greater than \(maxTags)"))
+            return .failure(AWSServiceError(code: ErrorCode.S3.badRequest, status: 400, message: maxTags == 10 ? "Object tags cannot be greater than 10" : "Bucket tag count cannot be greater than \(maxTags)"))
         }
         return .success(tags)
     }
@@ -303,7 +303,7 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "GetBucketTagging", action: "s3:GetBucketTagging", bucket: bucket, key: nil, now: now) { return .failure(denied) }
         guard !bucket.tags.isEmpty else {
-            return .failure(AWSServiceError(code: "NoSuchTagSet", status: 404, message: "The TagSet does not exist", extraFields: [("BucketName", name)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.noSuchTagSet, status: 404, message: "The TagSet does not exist", extraFields: [("BucketName", name)]))
         }
         return .success(Self.xmlResponse(Self.tagsXML(bucket.tags)))
     }

@@ -8,7 +8,7 @@ extension S3Service {
     static let minimumPartSize = 5 * 1024 * 1024
 
     static func noSuchUpload(_ id: String) -> AWSServiceError {
-        AWSServiceError(code: "NoSuchUpload", status: 404,
+        AWSServiceError(code: ErrorCode.S3.noSuchUpload, status: 404,
                         message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
                         extraFields: [("UploadId", id)])
     }
@@ -23,7 +23,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "CreateMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        guard key.utf8.count <= 1024 else { return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long")) }
+        guard key.utf8.count <= 1024 else { return .failure(AWSServiceError(code: ErrorCode.S3.keyTooLongError, status: 400, message: "Your key is too long")) }
         var attributes: ObjectAttributes
         switch Self.attributes(from: request) { case .failure(let e): return .failure(e); case .success(let a): attributes = a }
         if let tagging = request.header("x-amz-tagging") {
@@ -32,7 +32,7 @@ extension S3Service {
         var algorithm: String?
         if let text = request.header("x-amz-checksum-algorithm") {
             guard let a = S3Checksum(headerOrAlgorithm: text) else {
-                return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]"))
             }
             algorithm = a.rawValue
         }
@@ -54,7 +54,7 @@ extension S3Service {
     func partNumber(_ request: EndpointRequest) -> Result<Int, AWSServiceError> {
         let text = request.queryItems["partNumber"] ?? ""
         guard let n = Int(text), (1...10000).contains(n) else {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Part number must be an integer between 1 and 10000, inclusive",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Part number must be an integer between 1 and 10000, inclusive",
                                             extraFields: [("ArgumentName", "partNumber"), ("ArgumentValue", text)]))
         }
         return .success(n)
@@ -95,7 +95,7 @@ extension S3Service {
             if let algorithm = upload.checksumAlgorithm {
                 if checksums.isEmpty, let a = S3Checksum(rawValue: algorithm) { checksums[algorithm] = payload.checksum(a) }
                 if checksums[algorithm] == nil {
-                    return .failure(AWSServiceError(code: "InvalidRequest", status: 400,
+                    return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400,
                                                     message: "Checksum Type mismatch occurred, expected checksum Type: \(algorithm.lowercased()), actual checksum Type: \(checksums.keys.first?.lowercased() ?? "null")"))
                 }
             }
@@ -133,7 +133,7 @@ extension S3Service {
         guard let doc = XMLDoc.parse(body), doc.name == "CompleteMultipartUpload" else { return .failure(Self.malformedXML()) }
         let listed = doc.children.filter { $0.name == "Part" }
         guard !listed.isEmpty else {
-            return .failure(AWSServiceError(code: "MalformedXML", status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema"))
+            return .failure(AWSServiceError(code: ErrorCode.S3.malformedXML, status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema"))
         }
         let stored = Dictionary(configuration.store.parts(bucket: name, uploadId: upload.uploadId).map { ($0.partNumber, $0) }, uniquingKeysWith: { a, _ in a })
         var chosen: [PartRecord] = []
@@ -142,12 +142,12 @@ extension S3Service {
             guard let text = entry.child("PartNumber")?.text.trimmingCharacters(in: .whitespacesAndNewlines), let number = Int(text) else { return .failure(Self.malformedXML()) }
             let etag = entry.child("ETag")?.text ?? ""
             guard number > previous else {
-                return .failure(AWSServiceError(code: "InvalidPartOrder", status: 400,
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidPartOrder, status: 400,
                                                 message: "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
                                                 extraFields: [("UploadId", upload.uploadId)]))
             }
             previous = number
-            let invalid = AWSServiceError(code: "InvalidPart", status: 400,
+            let invalid = AWSServiceError(code: ErrorCode.S3.invalidPart, status: 400,
                                           message: "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not have matched the part's entity tag.",
                                           extraFields: [("UploadId", upload.uploadId), ("PartNumber", String(number)), ("ETag", Self.unquote(etag))])
             guard let part = stored[number], Self.unquote(part.etag) == Self.unquote(etag) else { return .failure(invalid) }
@@ -157,7 +157,7 @@ extension S3Service {
             chosen.append(part)
         }
         for part in chosen.dropLast() where part.size < Self.minimumPartSize {
-            return .failure(AWSServiceError(code: "EntityTooSmall", status: 400, message: "Your proposed upload is smaller than the minimum allowed size",
+            return .failure(AWSServiceError(code: ErrorCode.S3.entityTooSmall, status: 400, message: "Your proposed upload is smaller than the minimum allowed size",
                                             extraFields: [("ProposedSize", String(part.size)), ("MinSizeAllowed", String(Self.minimumPartSize)),
                                                           ("PartNumber", String(part.partNumber)), ("ETag", Self.unquote(part.etag))]))
         }

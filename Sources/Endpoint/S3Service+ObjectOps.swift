@@ -24,7 +24,7 @@ extension S3Service {
             return n.hasPrefix("x-amz-checksum-") || n == "x-amz-sdk-checksum-algorithm"
         }
         guard hasChecksum else {
-            return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*"))
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Missing required header for this request: Content-MD5 OR x-amz-checksum-*"))
         }
         let body: Data
         switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
@@ -40,7 +40,7 @@ extension S3Service {
                 continue
             }
             do { try configuration.store.delete(bucket: name, key: key) } catch {
-                xml += "<Error><Key>\(XML.escape(key))</Key><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
+                xml += "<Error><Key>\(XML.escape(key))</Key><Code>\(ErrorCode.internalError)</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
                 continue
             }
             if !quiet { xml += "<Deleted><Key>\(XML.escape(key))</Key></Deleted>" }
@@ -66,7 +66,7 @@ extension S3Service {
     /// x-amz-copy-source-if-* checked against the source, as S3 does.
     func checkCopyConditions(_ request: EndpointRequest, record: ObjectRecord) -> AWSServiceError? {
         func failed(_ condition: String) -> AWSServiceError {
-            AWSServiceError(code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", condition)])
+            AWSServiceError(code: ErrorCode.S3.preconditionFailed, status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", condition)])
         }
         func matches(_ header: String) -> Bool {
             header.split(separator: ",").contains { tag in
@@ -92,7 +92,7 @@ extension S3Service {
     func readCopySource(_ request: EndpointRequest, caller: Caller, now: Date, operation: String, range: Bool)
         -> Result<(S3Bucket, ObjectRecord, ClosedRange<Int>?), AWSServiceError> {
         guard let header = request.header("x-amz-copy-source"), let source = Self.parseCopySource(header) else {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
                                             extraFields: [("ArgumentName", "x-amz-copy-source"), ("ArgumentValue", request.header("x-amz-copy-source") ?? "")]))
         }
         let bucket: S3Bucket
@@ -102,7 +102,7 @@ extension S3Service {
             if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
             }
-            return .failure(AWSServiceError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.", extraFields: [("Key", source.key)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", source.key)]))
         }
         if let failed = checkCopyConditions(request, record: record) { return .failure(failed) }
         var byteRange: ClosedRange<Int>?
@@ -110,11 +110,11 @@ extension S3Service {
             let spec = text.hasPrefix("bytes=") ? text.dropFirst(6) : ""
             let bounds = spec.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a <= b else {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy",
                                                 extraFields: [("ArgumentName", "x-amz-copy-source-range"), ("ArgumentValue", text)]))
             }
             guard b < record.size else {
-                return .failure(AWSServiceError(code: "InvalidRange", status: 416, message: "The requested range is not satisfiable",
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidRange, status: 416, message: "The requested range is not satisfiable",
                                                 extraFields: [("RangeRequested", text), ("ActualObjectSize", String(record.size))]))
             }
             byteRange = a...b
@@ -128,11 +128,11 @@ extension S3Service {
         let directive = (request.header("x-amz-metadata-directive") ?? "COPY").uppercased()
         let tagDirective = (request.header("x-amz-tagging-directive") ?? "COPY").uppercased()
         guard directive == "COPY" || directive == "REPLACE" else {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Unknown metadata directive.",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Unknown metadata directive.",
                                             extraFields: [("ArgumentName", "x-amz-metadata-directive"), ("ArgumentValue", directive)]))
         }
         guard tagDirective == "COPY" || tagDirective == "REPLACE" else {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Unknown tagging directive.",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Unknown tagging directive.",
                                             extraFields: [("ArgumentName", "x-amz-tagging-directive"), ("ArgumentValue", tagDirective)]))
         }
         let source: (S3Bucket, ObjectRecord, ClosedRange<Int>?)
@@ -140,7 +140,7 @@ extension S3Service {
         if let denied = authorize(caller, operation: "CopyObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         let (sourceBucket, record, _) = source
         if sourceBucket.name == name, record.key == key, directive == "COPY", request.header("x-amz-checksum-algorithm") == nil {
-            return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
         }
         var attributes = ObjectAttributes(of: record)
         if directive == "REPLACE" {
@@ -180,7 +180,7 @@ extension S3Service {
 
     func existingRecord(_ bucket: S3Bucket, _ key: String, caller: Caller, now: Date) -> Result<ObjectRecord, AWSServiceError> {
         guard let record = configuration.store.record(bucket: bucket.name, key: key) else {
-            return .failure(AWSServiceError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
         return .success(record)
     }

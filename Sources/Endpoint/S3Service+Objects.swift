@@ -17,7 +17,7 @@ extension S3Service {
         var after: String? = q["start-after"]
         if let token = q["continuation-token"] {
             guard let data = Data(base64Encoded: token), let key = String(data: data, encoding: .utf8) else {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "The continuation token provided is incorrect",
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "The continuation token provided is incorrect",
                                                 extraFields: [("ArgumentName", "continuation-token")]))
             }
             after = key
@@ -134,7 +134,7 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "PutObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         guard key.utf8.count <= 1024 else {
-            return .failure(AWSServiceError(code: "KeyTooLongError", status: 400, message: "Your key is too long"))
+            return .failure(AWSServiceError(code: ErrorCode.S3.keyTooLongError, status: 400, message: "Your key is too long"))
         }
         let payload: Payload
         switch decodePayload(request, caller: caller) { case .failure(let e): return .failure(e); case .success(let p): payload = p }
@@ -178,7 +178,7 @@ extension S3Service {
         }
         let metadataSize = attributes.metadata.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count }
         guard metadataSize <= 2048 else {
-            return .failure(AWSServiceError(code: "MetadataTooLarge", status: 400, message: "Your metadata headers exceed the maximum allowed metadata size."))
+            return .failure(AWSServiceError(code: ErrorCode.S3.metadataTooLarge, status: 400, message: "Your metadata headers exceed the maximum allowed metadata size."))
         }
         return .success(attributes)
     }
@@ -190,11 +190,11 @@ extension S3Service {
             let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let k = EndpointRequest.decode(String(kv[0])), v = kv.count > 1 ? EndpointRequest.decode(String(kv[1])) : ""
             if tags[k] != nil {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates."))
             }
             tags[k] = v
         }
-        if tags.count > 10 { return .failure(AWSServiceError(code: "BadRequest", status: 400, message: "Object tags cannot be greater than 10")) }
+        if tags.count > 10 { return .failure(AWSServiceError(code: ErrorCode.S3.badRequest, status: 400, message: "Object tags cannot be greater than 10")) }
         return .success(tags)
     }
 
@@ -210,7 +210,7 @@ extension S3Service {
             if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
             }
-            return .failure(AWSServiceError(code: "NoSuchKey", status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
+            return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
         if let failed = checkConditions(request, record: record) { return .failure(failed) }
 
@@ -226,7 +226,7 @@ extension S3Service {
             switch Self.parseRange(rangeHeader, size: record.size) {
             case .none: break
             case .unsatisfiable:
-                return .failure(AWSServiceError(code: "InvalidRange", status: 416, message: "The requested range is not satisfiable",
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidRange, status: 416, message: "The requested range is not satisfiable",
                                                 extraFields: [("RangeRequested", rangeHeader), ("ActualObjectSize", String(record.size))]))
             case .range(let r):
                 range = r
@@ -261,7 +261,7 @@ extension S3Service {
             let file = FileBody(object: object, offset: range?.lowerBound ?? 0, length: length)
             return .success(EndpointResponse(status: status, headers: headers, body: Data(), file: file))
         } catch {
-            return .failure(AWSServiceError(code: "InternalError", status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
+            return .failure(AWSServiceError(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(error.description))"))
         }
     }
 
@@ -278,18 +278,18 @@ extension S3Service {
         let ifMatch = request.header("if-match")
         let ifNoneMatch = request.header("if-none-match")
         if let ifMatch, !matches(ifMatch) {
-            return AWSServiceError(code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Match")])
+            return AWSServiceError(code: ErrorCode.S3.preconditionFailed, status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Match")])
         }
         if ifMatch == nil, let text = request.header("if-unmodified-since"), let date = XML.parseHTTPDate(text), modified > date.timeIntervalSince1970 {
-            return AWSServiceError(code: "PreconditionFailed", status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Unmodified-Since")])
+            return AWSServiceError(code: ErrorCode.S3.preconditionFailed, status: 412, message: "At least one of the pre-conditions you specified did not hold", extraFields: [("Condition", "If-Unmodified-Since")])
         }
         if let ifNoneMatch, matches(ifNoneMatch) {
-            var e = AWSServiceError(code: "NotModified", status: 304, message: "Not Modified")
+            var e = AWSServiceError(code: ErrorCode.S3.notModified, status: 304, message: "Not Modified")
             e.bareStatus = true
             return e
         }
         if ifNoneMatch == nil, let text = request.header("if-modified-since"), let date = XML.parseHTTPDate(text), modified <= date.timeIntervalSince1970 {
-            var e = AWSServiceError(code: "NotModified", status: 304, message: "Not Modified")
+            var e = AWSServiceError(code: ErrorCode.S3.notModified, status: 304, message: "Not Modified")
             e.bareStatus = true
             return e
         }
@@ -327,13 +327,13 @@ struct ListingParameters {
 
     static func parse(_ q: [String: String]) -> Result<ListingParameters, AWSServiceError> {
         if let encoding = q["encoding-type"], encoding != "url" {
-            return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Invalid Encoding Method specified in Request",
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Invalid Encoding Method specified in Request",
                                             extraFields: [("ArgumentName", "encoding-type"), ("ArgumentValue", encoding)]))
         }
         var maxKeys = 1000
         if let text = q["max-keys"] {
             guard let value = Int(text), value >= 0 else {
-                return .failure(AWSServiceError(code: "InvalidArgument", status: 400, message: "Provided max-keys not an integer or within integer range",
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Provided max-keys not an integer or within integer range",
                                                 extraFields: [("ArgumentName", "max-keys"), ("ArgumentValue", text)]))
             }
             maxKeys = min(value, 1000)

@@ -51,14 +51,14 @@ extension S3Service {
             declared[algorithm.rawValue] = value
         }
         if declared.count > 1 {
-            return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."))
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."))
         }
         if let md5 = request.header("content-md5") {
             guard Data(base64Encoded: md5)?.count == 16 else {
-                return .failure(AWSServiceError(code: "InvalidDigest", status: 400, message: "The Content-MD5 you specified was invalid."))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidDigest, status: 400, message: "The Content-MD5 you specified was invalid."))
             }
             if md5 != Data(Insecure.MD5.hash(data: data)).base64EncodedString() {
-                return .failure(AWSServiceError(code: "BadDigest", status: 400, message: "The Content-MD5 you specified did not match what we received."))
+                return .failure(AWSServiceError(code: ErrorCode.S3.badDigest, status: 400, message: "The Content-MD5 you specified did not match what we received."))
             }
         }
         for (name, value) in declared {
@@ -93,14 +93,14 @@ extension S3Service {
             declared[algorithm.rawValue] = value
         }
         if declared.count > 1 {
-            return .failure(AWSServiceError(code: "InvalidRequest", status: 400, message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."))
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed."))
         }
         if let md5 = request.header("content-md5") {
             guard let digest = Data(base64Encoded: md5), digest.count == 16 else {
-                return .failure(AWSServiceError(code: "InvalidDigest", status: 400, message: "The Content-MD5 you specified was invalid."))
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidDigest, status: 400, message: "The Content-MD5 you specified was invalid."))
             }
             if digest.map({ String(format: "%02x", $0) }).joined() != staged.md5Hex {
-                return .failure(AWSServiceError(code: "BadDigest", status: 400, message: "The Content-MD5 you specified did not match what we received."))
+                return .failure(AWSServiceError(code: ErrorCode.S3.badDigest, status: 400, message: "The Content-MD5 you specified did not match what we received."))
             }
         }
         for (name, value) in declared {

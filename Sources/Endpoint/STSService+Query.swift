@@ -89,7 +89,7 @@ struct Validation {
     var error: AWSServiceError? {
         guard !problems.isEmpty else { return nil }
         let count = problems.count == 1 ? "1 validation error detected" : "\(problems.count) validation errors detected"
-        return AWSServiceError(code: "ValidationError", status: 400, message: "\(count): " + problems.joined(separator: "; "))
+        return AWSServiceError(code: ErrorCode.validationError, status: 400, message: "\(count): " + problems.joined(separator: "; "))
     }
 
     static func isWord(_ c: Unicode.Scalar) -> Bool {

@@ -28,9 +28,9 @@ struct STSService: Sendable {
         case "GetAccessKeyInfo": result = getAccessKeyInfo(params, caller: caller, now: now)
         case "DecodeAuthorizationMessage": result = decodeAuthorizationMessage(params, caller: caller, now: now)
         case "":
-            result = .failure(AWSServiceError(code: "MissingAction", status: 400, message: "Missing Action"))
+            result = .failure(AWSServiceError(code: ErrorCode.missingAction, status: 400, message: "Missing Action"))
         default:
-            result = .failure(AWSServiceError(code: "InvalidAction", status: 400, message: "Could not find operation \(action) for version \(params["Version"] ?? "")"))
+            result = .failure(AWSServiceError(code: ErrorCode.invalidAction, status: 400, message: "Could not find operation \(action) for version \(params["Version"] ?? "")"))
         }
         return QueryResponse.render(action: action, namespace: Self.namespace, result: result, requestId: request.requestId)
     }
@@ -96,12 +96,12 @@ struct STSService: Sendable {
         var tags: [String: String] = [:]
         for tag in tagList {
             if tags.keys.contains(where: { $0.lowercased() == tag.key.lowercased() }) {
-                return .failure(AWSServiceError(code: "InvalidParameterValue", status: 400, message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."))
+                return .failure(AWSServiceError(code: ErrorCode.STS.invalidParameterValue, status: 400, message: "Duplicate tag keys found. Please note that Tag keys are case insensitive."))
             }
             tags[tag.key] = tag.value
         }
         for key in transitiveKeys where !tags.keys.contains(where: { $0.lowercased() == key.lowercased() }) {
-            return .failure(AWSServiceError(code: "InvalidParameterValue", status: 400, message: "The TransitiveTagKeys list must be a subset of the session tag keys; '\(key)' is not a tag of this request."))
+            return .failure(AWSServiceError(code: ErrorCode.STS.invalidParameterValue, status: 400, message: "The TransitiveTagKeys list must be a subset of the session tag keys; '\(key)' is not a tag of this request."))
         }
 
         // Session policies: the inline document and managed policy ARNs.
@@ -110,12 +110,12 @@ struct STSService: Sendable {
             do {
                 sessionPolicies.append(NamedPolicy(name: "session policy", policy: try Policy.parse(policyText, as: .session)))
             } catch {
-                return .failure(AWSServiceError(code: "MalformedPolicyDocument", status: 400, message: error.message))
+                return .failure(AWSServiceError(code: ErrorCode.malformedPolicyDocument, status: 400, message: error.message))
             }
         }
         for arn in policyArns {
             guard let policy = configuration.world.managedPolicy(arn: arn) else {
-                return .failure(AWSServiceError(code: "MalformedPolicyDocument", status: 400, message: "Policy \(arn) does not exist or is not attachable."))
+                return .failure(AWSServiceError(code: ErrorCode.malformedPolicyDocument, status: 400, message: "Policy \(arn) does not exist or is not attachable."))
             }
             sessionPolicies.append(policy)
         }
@@ -129,19 +129,19 @@ struct STSService: Sendable {
             for key in session.transitiveTagKeys { if let value = session.sessionTags[key] { inheritedTags[key] = value; inheritedTransitive.append(key) } }
         }
         for key in tags.keys where inheritedTags.keys.contains(where: { $0.lowercased() == key.lowercased() }) {
-            return .failure(AWSServiceError(code: "InvalidParameterValue", status: 400, message: "The session tag key '\(key)' is a transitive tag of the calling session and cannot be overridden in a role chain."))
+            return .failure(AWSServiceError(code: ErrorCode.STS.invalidParameterValue, status: 400, message: "The session tag key '\(key)' is a transitive tag of the calling session and cannot be overridden in a role chain."))
         }
         let inheritedSource = callerSession?.sourceIdentity
         let requestedSource = params["SourceIdentity"]
         if let inheritedSource, let requestedSource, inheritedSource != requestedSource {
-            return .failure(AWSServiceError(code: "InvalidParameterValue", status: 400, message: "The source identity of a role session cannot be changed: the calling session has source identity \(inheritedSource)."))
+            return .failure(AWSServiceError(code: ErrorCode.STS.invalidParameterValue, status: 400, message: "The source identity of a role session cannot be changed: the calling session has source identity \(inheritedSource)."))
         }
         let sourceIdentity = requestedSource ?? inheritedSource
 
         // Packed size of the session policies and tags, as a percentage of STS's limit.
         let packed = Self.packedPolicySize(policy: params["Policy"], arns: policyArns, tags: tags.merging(inheritedTags) { a, _ in a })
         if packed > 100 {
-            return .failure(AWSServiceError(code: "PackedPolicyTooLarge", status: 400, message: "Packed policy consumes \(packed)% of allotted space, please use smaller policy."))
+            return .failure(AWSServiceError(code: ErrorCode.STS.packedPolicyTooLarge, status: 400, message: "Packed policy consumes \(packed)% of allotted space, please use smaller policy."))
         }
 
         let denied = { (action: String) in AccessControl.refusal(caller, action: action, resource: roleArn) }
@@ -201,10 +201,10 @@ struct STSService: Sendable {
         }
         let chained = chainedFromRole
         if chained && duration > 3600 {
-            return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."))
+            return .failure(AWSServiceError(code: ErrorCode.validationError, status: 400, message: "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."))
         }
         if duration > role.maxSessionDuration {
-            return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."))
+            return .failure(AWSServiceError(code: ErrorCode.validationError, status: 400, message: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."))
         }
         record(caller, action: "sts:AssumeRole", resource: role.arn, decision: "allow", reason: reasons.joined(separator: "; "), now: now, context: context,
                replayable: reasons.count == 1)
@@ -320,7 +320,7 @@ struct STSService: Sendable {
             ?? configuration.world.user(accessKeyId: id)?.user.account
             ?? CredentialStore.account(ofAccessKeyId: id)
         guard let account else {
-            return .failure(AWSServiceError(code: "ValidationError", status: 400, message: "The access key ID \(id) is not a valid AWS access key ID."))
+            return .failure(AWSServiceError(code: ErrorCode.validationError, status: 400, message: "The access key ID \(id) is not a valid AWS access key ID."))
         }
         record(caller, action: "sts:GetAccessKeyInfo", resource: "*", decision: "allow", reason: "GetAccessKeyInfo needs no resource permission", now: now)
         return .success("  <GetAccessKeyInfoResult>\n    <Account>\(account)</Account>\n  </GetAccessKeyInfoResult>\n")
@@ -341,7 +341,7 @@ struct STSService: Sendable {
             return .failure(error)
         }
         guard let decoded = EncodedAuthorizationMessage.decode(params["EncodedMessage"] ?? "") else {
-            let error = AWSServiceError(code: "InvalidAuthorizationMessageException", status: 400, message: "The encoded message is not a valid authorization message.")
+            let error = AWSServiceError(code: ErrorCode.STS.invalidAuthorizationMessageException, status: 400, message: "The encoded message is not a valid authorization message.")
             record(caller, action: "sts:DecodeAuthorizationMessage", resource: "*", decision: "allow", reason: outcome.reason, now: now, error: error, replayable: true)
             return .failure(error)
         }

@@ -222,7 +222,7 @@ final class ServiceRouter: Sendable {
     func payloadMismatch(_ request: EndpointRequest) -> AWSServiceError? {
         guard let declared = request.header("x-amz-content-sha256"), declared.count == 64,
               declared != (request.staged?.sha256Hex ?? SigV4.hexSHA256(request.body)) else { return nil }
-        return AWSServiceError(code: ErrorCode.contentSHA256Mismatch, status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
+        return AWSServiceError(code: ErrorCode.xAmzContentSHA256Mismatch, status: 400, message: "The provided 'x-amz-content-sha256' header does not match what was computed.")
     }
 
     /// A request for a service glueshim does not serve: an error its SDK can parse, in its own
