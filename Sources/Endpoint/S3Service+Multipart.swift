@@ -178,6 +178,7 @@ extension S3Service {
                 checksumType = "COMPOSITE"
             }
         }
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
         let record: ObjectRecord
         do {
             record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now)

@@ -144,6 +144,7 @@ extension S3Service {
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
         do {
             let record: ObjectRecord
             if let staged = payload.staged {
@@ -212,7 +213,11 @@ extension S3Service {
             }
             return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
-        if let failed = checkConditions(request, record: record) { return .failure(failed) }
+        if let failed = checkConditions(request, record: record) {
+            // 304 Not Modified is no error document: it carries the object's validators.
+            guard failed.status == 304 else { return .failure(failed) }
+            return .success(EndpointResponse(status: 304, headers: [("ETag", record.etag), ("Last-Modified", XML.httpDate(record.lastModified))], body: Data()))
+        }
 
         var status = 200
         var range: ClosedRange<Int>?
@@ -293,6 +298,36 @@ extension S3Service {
             e.bareStatus = true
             return e
         }
+        return nil
+    }
+
+    /// Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` fails when the key
+    /// exists; `If-Match: <etag>` fails when it differs, and answers NoSuchKey when there is no object.
+    func checkWriteConditions(_ request: EndpointRequest, _ name: String, _ key: String) -> AWSServiceError? {
+        let ifMatch = request.header("if-match"), ifNoneMatch = request.header("if-none-match")
+        guard ifMatch != nil || ifNoneMatch != nil else { return nil }
+        if let ifNoneMatch, ifNoneMatch.trimmingCharacters(in: .whitespaces) != "*" {
+            // S3 takes only `*` here.
+            var error = AWSServiceError.s3NotImplemented
+            error.extraFields = [("Header", "If-None-Match")]
+            return error
+        }
+        let record = configuration.store.record(bucket: name, key: key)
+        func failed(_ condition: String) -> AWSServiceError {
+            AWSServiceError(code: ErrorCode.S3.preconditionFailed, status: 412, message: "At least one of the pre-conditions you specified did not hold",
+                            extraFields: [("Condition", condition)])
+        }
+        if let ifMatch {
+            guard let record else {
+                return AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)])
+            }
+            let matches = ifMatch.split(separator: ",").contains { tag in
+                let t = tag.trimmingCharacters(in: .whitespaces)
+                return t == "*" || t == record.etag || "\"\(t)\"" == record.etag
+            }
+            if !matches { return failed("If-Match") }
+        }
+        if ifNoneMatch != nil, record != nil { return failed("If-None-Match") }
         return nil
     }
 

@@ -62,6 +62,23 @@ with tempfile.TemporaryDirectory() as tmp:
     s3.download_file(bucket, "big/big.bin", dst)
     check(hashlib.sha256(open(src, "rb").read()).digest() == hashlib.sha256(open(dst, "rb").read()).digest(), "download equals upload")
 
+# Conditional reads and writes.
+small_etag = s3.head_object(Bucket=bucket, Key="small.txt")["ETag"]
+try:
+    s3.get_object(Bucket=bucket, Key="small.txt", IfNoneMatch=small_etag)
+    check(False, "get_object IfNoneMatch=etag answered")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "304" and e.response["ResponseMetadata"]["HTTPStatusCode"] == 304, f"304 {e.response}")
+    check(e.response["ResponseMetadata"]["HTTPHeaders"].get("etag") == small_etag, "304 carries the ETag")
+try:
+    s3.put_object(Bucket=bucket, Key="small.txt", Body=b"overwritten", IfNoneMatch="*")
+    check(False, "put_object IfNoneMatch=* over an existing key answered")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "PreconditionFailed" and e.response["ResponseMetadata"]["HTTPStatusCode"] == 412, f"412 {e.response}")
+check(s3.get_object(Bucket=bucket, Key="small.txt")["Body"].read() == b"hello world", "object kept after a failed conditional write")
+s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"created once", IfNoneMatch="*")
+check(code_of(lambda: s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"x", IfMatch='"0123"')) == "PreconditionFailed", "put_object IfMatch differs")
+
 # Copy, tagging, delete_objects.
 s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "small.txt"})
 check(s3.get_object(Bucket=bucket, Key="copy.txt")["Body"].read() == b"hello world", "copy")

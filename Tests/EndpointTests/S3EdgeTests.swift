@@ -1,0 +1,181 @@
+import AWSClient
+import Crypto
+@testable import Endpoint
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import RawHTTP
+import SigV4
+import TestSupport
+import Testing
+
+/// Conditional requests, listing edges and multipart edges, as the S3 API reference describes them.
+@Suite(.serialized) struct S3EdgeTests {
+    func path(_ bucket: String, _ key: String? = nil) -> String {
+        key.map { "/\(bucket)/\(SigV4.uriEncode($0, encodeSlash: false))" } ?? "/\(bucket)"
+    }
+
+    /// An answer with its status, headers and body, whatever the status.
+    struct Reply {
+        var status: Int
+        var headers: [String: String]
+        var body: Data
+        func header(_ name: String) -> String? { headers[name.lowercased()] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var code: String? { text.components(separatedBy: "<Code>").dropFirst().first?.components(separatedBy: "</Code>").first }
+    }
+
+    /// Signs and sends one request: over a raw connection (304s come back as they are), HEAD through
+    /// URLSession (a raw read would wait for the body its Content-Length announces).
+    func wire(_ h: Harness, _ client: AWSClient, _ method: String, _ path: String, _ query: String = "", body: Data = Data(),
+              headers: [(String, String)] = []) async throws -> Reply {
+        let port = h.endpoint.port
+        let signed = RequestSigner(credentials: client.credentials, region: client.region, service: "s3")
+            .sign(method, path, query: query, headers: headers + [("Host", "127.0.0.1:\(port)")], body: body, date: h.clock.read())
+        let target = query.isEmpty ? path : path + "?" + query
+        if method == "HEAD" {
+            var request = URLRequest(url: try #require(URL(string: "http://127.0.0.1:\(port)\(target)")))
+            request.httpMethod = method
+            for (name, value) in signed where name.lowercased() != "host" { request.setValue(value, forHTTPHeaderField: name) }
+            let configuration = URLSessionConfiguration.ephemeral
+            configuration.connectionProxyDictionary = [:]
+            configuration.urlCache = nil
+            let (data, response) = try await URLSession(configuration: configuration).data(for: request)
+            let http = try #require(response as? HTTPURLResponse)
+            var all: [String: String] = [:]
+            for (name, value) in http.allHeaderFields { all[String(describing: name).lowercased()] = String(describing: value) }
+            return Reply(status: http.statusCode, headers: all, body: data)
+        }
+        let bytes = [UInt8](body)
+        let answer = try await offPool { try rawRequest(port: port, method: method, target: target, headers: signed, body: bytes) }
+        let response = try #require(answer)
+        return Reply(status: response.status, headers: Dictionary(response.headers, uniquingKeysWith: { a, _ in a }), body: Data(response.body))
+    }
+
+    func httpDate(_ date: Date) -> String { XML.httpDate(date) }
+
+    func uploadId(_ text: String) throws -> String {
+        try #require(text.range(of: "<UploadId>").flatMap { s in text.range(of: "</UploadId>").map { String(text[s.upperBound..<$0.lowerBound]) } })
+    }
+
+    // MARK: Conditional requests
+
+    @Test func conditionalGetAndHeadFollowS3Precedence() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "cond/get.txt"
+            let (_, put) = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "", body: Data("conditional".utf8), headers: [])
+            let etag = try #require(put.value(forHTTPHeaderField: "etag"))
+            let past = httpDate(h.clock.read().addingTimeInterval(-3600)), future = httpDate(h.clock.read().addingTimeInterval(3600))
+
+            for method in ["GET", "HEAD"] {
+                // If-None-Match that matches: 304 with the validators and no body.
+                let notModified = try await wire(h, data, method, path(dataBucket, key), headers: [("If-None-Match", etag)])
+                #expect(notModified.status == 304, "\(method)")
+                #expect(notModified.header("etag") == etag, "\(method)")
+                #expect(notModified.header("last-modified") != nil, "\(method)")
+                #expect(notModified.body.isEmpty, "\(method)")
+                // If-Modified-Since after the last change: 304.
+                #expect(try await wire(h, data, method, path(dataBucket, key), headers: [("If-Modified-Since", future)]).status == 304, "\(method)")
+                // If-None-Match that does not match wins over a false If-Modified-Since: 200.
+                #expect(try await wire(h, data, method, path(dataBucket, key), headers: [("If-None-Match", "\"other\""), ("If-Modified-Since", future)]).status == 200, "\(method)")
+                // If-Match that matches wins over a false If-Unmodified-Since: 200.
+                #expect(try await wire(h, data, method, path(dataBucket, key), headers: [("If-Match", etag), ("If-Unmodified-Since", past)]).status == 200, "\(method)")
+                // If-None-Match that matches with a true If-Modified-Since: 304.
+                #expect(try await wire(h, data, method, path(dataBucket, key), headers: [("If-None-Match", etag), ("If-Modified-Since", past)]).status == 304, "\(method)")
+            }
+            let ifMatch = try await wire(h, data, "GET", path(dataBucket, key), headers: [("If-Match", "\"other\"")])
+            #expect(ifMatch.status == 412 && ifMatch.code == "PreconditionFailed")
+            #expect(ifMatch.text.contains("<Condition>If-Match</Condition>"))
+            let unmodified = try await wire(h, data, "GET", path(dataBucket, key), headers: [("If-Unmodified-Since", past)])
+            #expect(unmodified.status == 412 && unmodified.text.contains("<Condition>If-Unmodified-Since</Condition>"))
+            let headFailed = try await wire(h, data, "HEAD", path(dataBucket, key), headers: [("If-Match", "\"other\"")])
+            #expect(headFailed.status == 412 && headFailed.body.isEmpty)
+            let body = try await wire(h, data, "GET", path(dataBucket, key), headers: [("If-Match", etag), ("If-Modified-Since", past)])
+            #expect(body.status == 200 && body.text == "conditional")
+        }
+    }
+
+    @Test func conditionalWritesOfPutObject() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "cond/put.txt"
+            let created = try await wire(h, data, "PUT", path(dataBucket, key), body: Data("first".utf8), headers: [("If-None-Match", "*")])
+            #expect(created.status == 200)
+            let etag = try #require(created.header("etag"))
+            let exists = try await wire(h, data, "PUT", path(dataBucket, key), body: Data("second".utf8), headers: [("If-None-Match", "*")])
+            #expect(exists.status == 412 && exists.code == "PreconditionFailed" && exists.text.contains("<Condition>If-None-Match</Condition>"))
+            let differs = try await wire(h, data, "PUT", path(dataBucket, key), body: Data("second".utf8), headers: [("If-Match", "\"0123\"")])
+            #expect(differs.status == 412 && differs.text.contains("<Condition>If-Match</Condition>"))
+            let absent = try await wire(h, data, "PUT", path(dataBucket, "cond/absent.txt"), body: Data("x".utf8), headers: [("If-Match", etag)])
+            #expect(absent.status == 404 && absent.code == "NoSuchKey")
+            #expect(try await data.getObject(bucket: dataBucket, key: key) == Data("first".utf8))
+            let replaced = try await wire(h, data, "PUT", path(dataBucket, key), body: Data("second".utf8), headers: [("If-Match", etag)])
+            #expect(replaced.status == 200)
+            #expect(try await data.getObject(bucket: dataBucket, key: key) == Data("second".utf8))
+            let notStar = try await wire(h, data, "PUT", path(dataBucket, key), body: Data("third".utf8), headers: [("If-None-Match", etag)])
+            #expect(notStar.status == 501 && notStar.code == "NotImplemented")
+            #expect(try await data.getObject(bucket: dataBucket, key: key) == Data("second".utf8))
+        }
+    }
+
+    @Test func conditionalWritesOfCompleteMultipartUpload() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "cond/mp.bin"
+            _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "", body: Data("old".utf8), headers: [])
+            let id = try uploadId(String(decoding: try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploads", body: Data(), headers: []).0, as: UTF8.self))
+            let (_, part) = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "partNumber=1&uploadId=\(id)", body: Data("new".utf8), headers: [])
+            let partTag = try #require(part.value(forHTTPHeaderField: "etag"))
+            let complete = Data("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\(partTag)</ETag></Part></CompleteMultipartUpload>".utf8)
+            let exists = try await wire(h, data, "POST", path(dataBucket, key), "uploadId=\(id)", body: complete, headers: [("If-None-Match", "*")])
+            #expect(exists.status == 412 && exists.text.contains("<Condition>If-None-Match</Condition>"))
+            let differs = try await wire(h, data, "POST", path(dataBucket, key), "uploadId=\(id)", body: complete, headers: [("If-Match", "\"0123\"")])
+            #expect(differs.status == 412 && differs.text.contains("<Condition>If-Match</Condition>"))
+            let other = try uploadId(String(decoding: try await data.send(service: "s3", method: "POST", path: path(dataBucket, "cond/none.bin"), query: "uploads", body: Data(), headers: []).0, as: UTF8.self))
+            let (_, otherPart) = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, "cond/none.bin"), query: "partNumber=1&uploadId=\(other)", body: Data("n".utf8), headers: [])
+            let otherBody = Data("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\(otherPart.value(forHTTPHeaderField: "etag") ?? "")</ETag></Part></CompleteMultipartUpload>".utf8)
+            let absent = try await wire(h, data, "POST", path(dataBucket, "cond/none.bin"), "uploadId=\(other)", body: otherBody, headers: [("If-Match", "\"0123\"")])
+            #expect(absent.status == 404 && absent.code == "NoSuchKey")
+            // The upload is still there: completing it with the object's current ETag succeeds.
+            let (_, head) = try await data.send(service: "s3", method: "HEAD", path: path(dataBucket, key), query: "", body: Data(), headers: [])
+            let done = try await wire(h, data, "POST", path(dataBucket, key), "uploadId=\(id)", body: complete, headers: [("If-Match", head.value(forHTTPHeaderField: "etag") ?? "")])
+            #expect(done.status == 200 && done.text.contains("<CompleteMultipartUploadResult"))
+            #expect(try await data.getObject(bucket: dataBucket, key: key) == Data("new".utf8))
+        }
+    }
+
+    @Test func copySourceConditions() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let (_, put) = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, "cond/src"), query: "", body: Data("source".utf8), headers: [])
+            let etag = try #require(put.value(forHTTPHeaderField: "etag"))
+            let past = httpDate(h.clock.read().addingTimeInterval(-3600)), future = httpDate(h.clock.read().addingTimeInterval(3600))
+            let source = ("x-amz-copy-source", "/\(dataBucket)/cond/src")
+            func copy(_ headers: [(String, String)]) async throws -> Reply {
+                try await wire(h, data, "PUT", path(dataBucket, "cond/dst"), headers: [source] + headers)
+            }
+            let cases: [([(String, String)], Int, String?)] = [
+                ([("x-amz-copy-source-if-match", etag)], 200, nil),
+                ([("x-amz-copy-source-if-match", "\"0123\"")], 412, "x-amz-copy-source-If-Match"),
+                ([("x-amz-copy-source-if-none-match", etag)], 412, "x-amz-copy-source-If-None-Match"),
+                ([("x-amz-copy-source-if-none-match", "\"0123\"")], 200, nil),
+                ([("x-amz-copy-source-if-modified-since", future)], 412, "x-amz-copy-source-If-Modified-Since"),
+                ([("x-amz-copy-source-if-modified-since", past)], 200, nil),
+                ([("x-amz-copy-source-if-unmodified-since", past)], 412, "x-amz-copy-source-If-Unmodified-Since"),
+                ([("x-amz-copy-source-if-unmodified-since", future)], 200, nil),
+                // If-Match true wins over a false If-Unmodified-Since; If-None-Match false fails whatever If-Modified-Since says.
+                ([("x-amz-copy-source-if-match", etag), ("x-amz-copy-source-if-unmodified-since", past)], 200, nil),
+                ([("x-amz-copy-source-if-none-match", etag), ("x-amz-copy-source-if-modified-since", past)], 412, "x-amz-copy-source-If-None-Match"),
+                // The destination's own conditions.
+                ([("If-None-Match", "*")], 412, "If-None-Match"),
+            ]
+            for (headers, status, condition) in cases {
+                let answer = try await copy(headers)
+                #expect(answer.status == status, "\(headers): \(answer.text)")
+                if let condition { #expect(answer.text.contains("<Condition>\(condition)</Condition>"), "\(headers)") }
+            }
+        }
+    }
+}
