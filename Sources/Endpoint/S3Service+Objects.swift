@@ -53,6 +53,8 @@ extension S3Service {
         var prefixes: [String] = []
         var truncated = false
         var lastReturned: String?
+        // max-keys=0 asks for no keys: an empty page that is not truncated, as S3 answers.
+        guard maxKeys > 0 else { return (contents, prefixes, truncated, lastReturned) }
         let afterBytes = after.map { Array($0.utf8) }
         for record in configuration.store.list(bucket: name) {
             if let afterBytes, !afterBytes.lexicographicallyPrecedes(Array(record.key.utf8)) { continue }

@@ -178,4 +178,93 @@ import Testing
             }
         }
     }
+
+    // MARK: Listing edges
+
+    func text(_ r: (Data, HTTPURLResponse)) -> String { String(decoding: r.0, as: UTF8.self) }
+
+    func elements(_ name: String, in xml: String) -> [String] {
+        xml.components(separatedBy: "<\(name)>").dropFirst().compactMap { $0.components(separatedBy: "</\(name)>").first }
+    }
+
+    @Test func maxKeysZeroIsAnEmptyPageThatIsNotTruncated() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, "zero/a"), query: "", body: Data("a".utf8), headers: [])
+            for query in ["list-type=2&max-keys=0", "max-keys=0", "list-type=2&max-keys=0&delimiter=%2F"] {
+                let listing = text(try await data.send(service: "s3", method: "GET", path: "/\(dataBucket)", query: query, body: Data(), headers: []))
+                #expect(listing.contains("<IsTruncated>false</IsTruncated>"), "\(query)")
+                #expect(!listing.contains("<Contents>") && !listing.contains("<CommonPrefixes>"), "\(query)")
+                #expect(listing.contains("<MaxKeys>0</MaxKeys>"), "\(query)")
+                #expect(!listing.contains("NextContinuationToken") && !listing.contains("NextMarker"), "\(query)")
+            }
+        }
+    }
+
+    @Test func listBucketsPagesByMaxBucketsPrefixAndRegion() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            for name in ["edge-a-1", "edge-a-2", "edge-b-1"] {
+                _ = try await data.send(service: "s3", method: "PUT", path: "/\(name)", query: "", body: Data(), headers: [])
+            }
+            let all = elements("Name", in: text(try await data.send(service: "s3", method: "GET", path: "/", query: "", body: Data(), headers: [])))
+            #expect(all.count >= 3)
+            var seen: [String] = []
+            var token: String?
+            var pages = 0
+            repeat {
+                let query = "max-buckets=1" + (token.map { "&continuation-token=\(SigV4.uriEncode($0, encodeSlash: true))" } ?? "")
+                let page = text(try await data.send(service: "s3", method: "GET", path: "/", query: query, body: Data(), headers: []))
+                let names = elements("Name", in: page)
+                #expect(names.count == 1, "\(page)")
+                seen += names
+                token = elements("ContinuationToken", in: page).first
+                pages += 1
+            } while token != nil && pages <= all.count
+            #expect(seen == all)
+            #expect(pages == all.count)
+            let prefixed = text(try await data.send(service: "s3", method: "GET", path: "/", query: "prefix=edge-a-", body: Data(), headers: []))
+            #expect(elements("Name", in: prefixed) == ["edge-a-1", "edge-a-2"])
+            #expect(elements("Prefix", in: prefixed) == ["edge-a-"])
+            #expect(elements("ContinuationToken", in: prefixed).isEmpty)
+            let twoOfThree = text(try await data.send(service: "s3", method: "GET", path: "/", query: "max-buckets=2&prefix=edge-", body: Data(), headers: []))
+            #expect(elements("Name", in: twoOfThree) == ["edge-a-1", "edge-a-2"])
+            let rest = try #require(elements("ContinuationToken", in: twoOfThree).first)
+            let last = text(try await data.send(service: "s3", method: "GET", path: "/", query: "max-buckets=2&prefix=edge-&continuation-token=\(SigV4.uriEncode(rest, encodeSlash: true))", body: Data(), headers: []))
+            #expect(elements("Name", in: last) == ["edge-b-1"])
+            #expect(elements("ContinuationToken", in: last).isEmpty)
+            let inRegion = text(try await data.send(service: "s3", method: "GET", path: "/", query: "bucket-region=us-east-1&prefix=edge-", body: Data(), headers: []))
+            #expect(elements("Name", in: inRegion).count == 3)
+            let elsewhere = text(try await data.send(service: "s3", method: "GET", path: "/", query: "bucket-region=eu-west-3&prefix=edge-", body: Data(), headers: []))
+            #expect(elements("Name", in: elsewhere).isEmpty)
+            for bad in ["max-buckets=0", "max-buckets=10001", "max-buckets=x", "continuation-token=%21%21"] {
+                let error = await awsError { _ = try await data.send(service: "s3", method: "GET", path: "/", query: bad, body: Data(), headers: []) }
+                #expect(error?.code == "InvalidArgument" && error?.status == 400, "\(bad)")
+            }
+        }
+    }
+
+    @Test func encodingTypeURLEncodesEveryElementS3Encodes() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let prefix = "enc dir+\u{1}/"
+            let keys = [prefix + "a b.txt", prefix + "sub ü/c+d.txt", prefix + "sub ü/e.txt", prefix + "z\u{7}.txt"]
+            for key in keys { _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "", body: Data("x".utf8), headers: []) }
+            let q = "encoding-type=url&prefix=\(SigV4.uriEncode(prefix, encodeSlash: true))&delimiter=%2F"
+            let v2 = text(try await data.send(service: "s3", method: "GET", path: "/\(dataBucket)", query: "list-type=2&" + q + "&start-after=\(SigV4.uriEncode(prefix + "a", encodeSlash: true))", body: Data(), headers: []))
+            #expect(elements("Prefix", in: v2) == [S3KeyURL(prefix), S3KeyURL(prefix + "sub ü/")])
+            #expect(elements("Delimiter", in: v2) == [S3KeyURL("/")])
+            #expect(elements("StartAfter", in: v2) == [S3KeyURL(prefix + "a")])
+            #expect(elements("Key", in: v2) == [S3KeyURL(keys[0]), S3KeyURL(keys[3])])
+            #expect(elements("EncodingType", in: v2) == ["url"])
+            let v1 = text(try await data.send(service: "s3", method: "GET", path: "/\(dataBucket)", query: q + "&max-keys=2&marker=\(SigV4.uriEncode(prefix, encodeSlash: true))", body: Data(), headers: []))
+            #expect(elements("Prefix", in: v1) == [S3KeyURL(prefix), S3KeyURL(prefix + "sub ü/")])
+            #expect(elements("Marker", in: v1) == [S3KeyURL(prefix)])
+            #expect(elements("NextMarker", in: v1) == [S3KeyURL(prefix + "sub ü/")])
+            #expect(elements("Key", in: v1) == [S3KeyURL(keys[0])])
+            // Without encoding-type the same listing carries the raw names (XML-escaped).
+            let raw = text(try await data.send(service: "s3", method: "GET", path: "/\(dataBucket)", query: "list-type=2&prefix=\(SigV4.uriEncode(prefix, encodeSlash: true))", body: Data(), headers: []))
+            #expect(raw.contains("<Key>\(XMLEsc(keys[0]).replacingOccurrences(of: "\u{1}", with: "&#1;"))</Key>"))
+        }
+    }
 }

@@ -79,6 +79,24 @@ check(s3.get_object(Bucket=bucket, Key="small.txt")["Body"].read() == b"hello wo
 s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"created once", IfNoneMatch="*")
 check(code_of(lambda: s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"x", IfMatch='"0123"')) == "PreconditionFailed", "put_object IfMatch differs")
 
+# ListBuckets pages: MaxBuckets with ContinuationToken; MaxKeys=0 is an empty page.
+s3.create_bucket(Bucket=bucket + "-second")
+owned = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+paged, token = [], None
+while True:
+    page = s3.list_buckets(MaxBuckets=1, **({"ContinuationToken": token} if token else {}))
+    check(len(page["Buckets"]) == 1, f"one bucket a page {page['Buckets']}")
+    paged += [b["Name"] for b in page["Buckets"]]
+    token = page.get("ContinuationToken")
+    if not token:
+        break
+check(paged == owned, f"list_buckets pages {paged} {owned}")
+check([b["Name"] for b in s3.list_buckets(Prefix=bucket)["Buckets"]] == [bucket, bucket + "-second"], "list_buckets Prefix")
+check(s3.list_buckets(Prefix=bucket).get("Prefix") == bucket, "list_buckets echoes Prefix")
+s3.delete_bucket(Bucket=bucket + "-second")
+empty = s3.list_objects_v2(Bucket=bucket, MaxKeys=0)
+check(not empty["IsTruncated"] and "Contents" not in empty and empty["KeyCount"] == 0, f"MaxKeys=0 {empty}")
+
 # Copy, tagging, delete_objects.
 s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "small.txt"})
 check(s3.get_object(Bucket=bucket, Key="copy.txt")["Body"].read() == b"hello world", "copy")
