@@ -221,6 +221,10 @@ extension S3Service {
             return .success(EndpointResponse(status: 304, headers: [("ETag", record.etag), ("Last-Modified", XML.httpDate(record.lastModified))], body: Data()))
         }
 
+        var part: (number: Int, range: ClosedRange<Int>?, count: Int)?
+        if request.queryItems["partNumber"] != nil {
+            switch objectPart(record, request) { case .failure(let e): return .failure(e); case .success(let p): part = p }
+        }
         var status = 200
         var range: ClosedRange<Int>?
         var headers: [(String, String)] = [
@@ -241,6 +245,14 @@ extension S3Service {
                 headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(record.size)"))
             }
         }
+        if let part {
+            range = part.range
+            if let r = part.range {
+                status = 206
+                headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(record.size)"))
+            }
+            if record.partsCount != nil { headers.append(("x-amz-mp-parts-count", String(part.count))) }
+        }
         let overrides = ["response-content-encoding": "Content-Encoding", "response-content-disposition": "Content-Disposition",
                          "response-cache-control": "Cache-Control", "response-expires": "Expires", "response-content-language": "Content-Language"]
         let stored: [String: String?] = ["Content-Encoding": record.contentEncoding, "Content-Disposition": record.contentDisposition,
@@ -252,7 +264,7 @@ extension S3Service {
         }
         for (k, v) in record.metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
         if let tags = record.tags, !tags.isEmpty { headers.append(("x-amz-tagging-count", String(tags.count))) }
-        if range == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+        if range == nil, part == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
             for (algorithm, value) in record.checksums {
                 headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
                 headers.append(("x-amz-checksum-type", value.contains("-") ? "COMPOSITE" : "FULL_OBJECT"))
@@ -301,6 +313,31 @@ extension S3Service {
             return e
         }
         return nil
+    }
+
+    /// The bytes of part `partNumber` of an object (a multipart object's parts as completed; any other object is one part),
+    /// and its part count; nil range for an empty part.
+    func objectPart(_ record: ObjectRecord, _ request: EndpointRequest) -> Result<(number: Int, range: ClosedRange<Int>?, count: Int), AWSServiceError> {
+        let number: Int
+        switch partNumber(request) { case .failure(let e): return .failure(e); case .success(let n): number = n }
+        if request.header("range") != nil {
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Cannot specify both Range header and partNumber query parameter"))
+        }
+        let sizes: [Int]
+        if let count = record.partsCount {
+            // The part sizes are kept for parts linked in place; parts joined into one file keep only their count.
+            guard let segments = record.segments, segments.count == count else { return .failure(.s3NotImplemented) }
+            sizes = segments
+        } else {
+            sizes = [record.size]
+        }
+        guard number <= sizes.count else {
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidPartNumber, status: 416, message: "The requested partnumber is not satisfiable",
+                                            extraFields: [("PartNumberRequested", String(number)), ("ActualPartCount", String(sizes.count))]))
+        }
+        let start = sizes.prefix(number - 1).reduce(0, +)
+        let size = sizes[number - 1]
+        return .success((number, size > 0 ? start...(start + size - 1) : nil, sizes.count))
     }
 
     /// Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` fails when the key

@@ -10,6 +10,7 @@ struct S3Service: Sendable {
     let configuration: EndpointConfiguration
     let access: AccessControl
     let policies = BucketPolicyCache()
+    let completedUploads = CompletedUploads()
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
     /// Bucket and key a request addresses.

@@ -267,4 +267,104 @@ import Testing
             #expect(raw.contains("<Key>\(XMLEsc(keys[0]).replacingOccurrences(of: "\u{1}", with: "&#1;"))</Key>"))
         }
     }
+
+    // MARK: Multipart edges
+
+    func multipartObject(_ data: AWSClient, _ key: String, _ parts: [Data]) async throws -> (uploadId: String, body: Data, result: String) {
+        let id = try uploadId(text(try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploads", body: Data(), headers: [])))
+        var list = ""
+        for (i, part) in parts.enumerated() {
+            let (_, r) = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "partNumber=\(i + 1)&uploadId=\(id)", body: part, headers: [])
+            list += "<Part><PartNumber>\(i + 1)</PartNumber><ETag>\(r.value(forHTTPHeaderField: "etag") ?? "")</ETag></Part>"
+        }
+        let body = Data("<CompleteMultipartUpload>\(list)</CompleteMultipartUpload>".utf8)
+        let result = text(try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploadId=\(id)", body: body, headers: []))
+        return (id, body, result)
+    }
+
+    @Test func repeatedCompleteOfAJustCompletedUploadAnswersTheSame() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "edge/repeat.bin"
+            let part1 = Data(repeating: 0x62, count: 5 * 1024 * 1024), part2 = Data("end".utf8)
+            let (id, body, first) = try await multipartObject(data, key, [part1, part2])
+            #expect(first.contains("<CompleteMultipartUploadResult"))
+            let again = text(try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploadId=\(id)", body: body, headers: []))
+            #expect(elements("ETag", in: again) == elements("ETag", in: first) && elements("Key", in: again) == [key])
+            #expect(try await data.getObject(bucket: dataBucket, key: key) == part1 + part2)
+            // Other parts than those completed: the upload is gone.
+            let fewer = String(decoding: body, as: UTF8.self).components(separatedBy: "<Part><PartNumber>2").first! + "</CompleteMultipartUpload>"
+            let changed = await awsError { _ = try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploadId=\(id)", body: Data(fewer.utf8), headers: []) }
+            #expect(changed?.code == "NoSuchUpload" && changed?.status == 404)
+            // Once the key holds another object, the upload's result is no longer there to answer with.
+            _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "", body: Data("newer".utf8), headers: [])
+            let replaced = await awsError { _ = try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploadId=\(id)", body: body, headers: []) }
+            #expect(replaced?.code == "NoSuchUpload")
+            let elsewhere = await awsError { _ = try await data.send(service: "s3", method: "POST", path: path(dataBucket, "edge/other.bin"), query: "uploadId=\(id)", body: body, headers: []) }
+            #expect(elsewhere?.code == "NoSuchUpload")
+        }
+    }
+
+    @Test func partNumberServesThatPartWithThePartCount() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "edge/parts.bin"
+            let part1 = Data(repeating: 0x61, count: 5 * 1024 * 1024), part2 = Data("tail".utf8)
+            _ = try await multipartObject(data, key, [part1, part2])
+            let total = part1.count + part2.count
+            let first = try await wire(h, data, "GET", path(dataBucket, key), "partNumber=1")
+            #expect(first.status == 206 && Data(first.body) == part1)
+            #expect(first.header("x-amz-mp-parts-count") == "2")
+            #expect(first.header("content-range") == "bytes 0-\(part1.count - 1)/\(total)")
+            let second = try await wire(h, data, "GET", path(dataBucket, key), "partNumber=2")
+            #expect(second.status == 206 && second.text == "tail")
+            #expect(second.header("content-range") == "bytes \(part1.count)-\(total - 1)/\(total)")
+            let head = try await wire(h, data, "HEAD", path(dataBucket, key), "partNumber=2")
+            #expect(head.status == 206 && head.header("content-length") == "4" && head.header("x-amz-mp-parts-count") == "2")
+            let beyond = try await wire(h, data, "GET", path(dataBucket, key), "partNumber=3")
+            #expect(beyond.status == 416 && beyond.code == "InvalidPartNumber")
+            #expect(beyond.text.contains("<ActualPartCount>2</ActualPartCount>"))
+            #expect(try await wire(h, data, "HEAD", path(dataBucket, key), "partNumber=3").status == 416)
+            let zero = try await wire(h, data, "GET", path(dataBucket, key), "partNumber=0")
+            #expect(zero.status == 400 && zero.code == "InvalidArgument")
+            let both = try await wire(h, data, "GET", path(dataBucket, key), "partNumber=1", headers: [("Range", "bytes=0-1")])
+            #expect(both.status == 400 && both.code == "InvalidRequest")
+            // An object put in one piece is one part.
+            _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, "edge/single.txt"), query: "", body: Data("single".utf8), headers: [])
+            let single = try await wire(h, data, "GET", path(dataBucket, "edge/single.txt"), "partNumber=1")
+            #expect(single.status == 206 && single.text == "single" && single.header("x-amz-mp-parts-count") == nil)
+            let singleBeyond = try await wire(h, data, "GET", path(dataBucket, "edge/single.txt"), "partNumber=2")
+            #expect(singleBeyond.status == 416 && singleBeyond.code == "InvalidPartNumber")
+        }
+    }
+
+    @Test func listPartsPaginates() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let key = "edge/list-parts.bin"
+            let id = try uploadId(text(try await data.send(service: "s3", method: "POST", path: path(dataBucket, key), query: "uploads", body: Data(), headers: [])))
+            for n in [3, 1, 2, 5] {
+                _ = try await data.send(service: "s3", method: "PUT", path: path(dataBucket, key), query: "partNumber=\(n)&uploadId=\(id)", body: Data("p\(n)".utf8), headers: [])
+            }
+            var seen: [String] = []
+            var marker = "0"
+            var pages = 0
+            while pages < 5 {
+                let page = text(try await data.send(service: "s3", method: "GET", path: path(dataBucket, key), query: "max-parts=2&part-number-marker=\(marker)&uploadId=\(id)", body: Data(), headers: []))
+                pages += 1
+                seen += elements("PartNumber", in: page)
+                #expect(elements("PartNumberMarker", in: page) == [marker])
+                #expect(elements("MaxParts", in: page) == ["2"])
+                guard elements("IsTruncated", in: page) == ["true"] else { break }
+                marker = try #require(elements("NextPartNumberMarker", in: page).first)
+            }
+            #expect(seen == ["1", "2", "3", "5"] && pages == 2)
+            let afterThree = text(try await data.send(service: "s3", method: "GET", path: path(dataBucket, key), query: "part-number-marker=3&uploadId=\(id)", body: Data(), headers: []))
+            #expect(elements("PartNumber", in: afterThree) == ["5"] && elements("IsTruncated", in: afterThree) == ["false"])
+            for bad in ["max-parts=x", "max-parts=-1", "part-number-marker=y"] {
+                let error = await awsError { _ = try await data.send(service: "s3", method: "GET", path: path(dataBucket, key), query: "\(bad)&uploadId=\(id)", body: Data(), headers: []) }
+                #expect(error?.code == "InvalidArgument", "\(bad)")
+            }
+        }
+    }
 }

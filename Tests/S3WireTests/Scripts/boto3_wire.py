@@ -61,6 +61,13 @@ with tempfile.TemporaryDirectory() as tmp:
     dst = os.path.join(tmp, "back.bin")
     s3.download_file(bucket, "big/big.bin", dst)
     check(hashlib.sha256(open(src, "rb").read()).digest() == hashlib.sha256(open(dst, "rb").read()).digest(), "download equals upload")
+    # One part at a time, with the part count.
+    whole = open(src, "rb").read()
+    first = s3.get_object(Bucket=bucket, Key="big/big.bin", PartNumber=1)
+    check(first["PartsCount"] == 2 and first["Body"].read() == whole[:first["ContentLength"]], f"part 1 {first.get('PartsCount')}")
+    second = s3.head_object(Bucket=bucket, Key="big/big.bin", PartNumber=2)
+    check(first["ContentLength"] + second["ContentLength"] == len(whole), "part sizes add up")
+    check(code_of(lambda: s3.get_object(Bucket=bucket, Key="big/big.bin", PartNumber=3)) == "InvalidPartNumber", "part beyond the count")
 
 # Conditional reads and writes.
 small_etag = s3.head_object(Bucket=bucket, Key="small.txt")["ETag"]
