@@ -45,6 +45,8 @@ enum ErrorCode {
         static let invalidRange = "InvalidRange"
         static let invalidPart = "InvalidPart"
         static let invalidPartOrder = "InvalidPartOrder"
+        /// GetObject/HeadObject's partNumber beyond the object's parts.
+        static let invalidPartNumber = "InvalidPartNumber"
         static let invalidTag = "InvalidTag"
         /// The Content-MD5 header is not a base64 MD5.
         static let invalidDigest = "InvalidDigest"

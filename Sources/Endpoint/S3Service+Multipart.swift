@@ -3,6 +3,7 @@ import Foundation
 import World
 import ObjectStore
 import SigV4
+import Synchronization
 
 extension S3Service {
     static let minimumPartSize = 5 * 1024 * 1024
@@ -127,11 +128,23 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "CompleteMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
         let upload: MultipartUpload
-        switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
+        let found = findUpload(name, key, request)
         let body: Data
         switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
-        guard let doc = XMLDoc.parse(body), doc.name == "CompleteMultipartUpload" else { return .failure(Self.malformedXML()) }
-        let listed = doc.children.filter { $0.name == "Part" }
+        let parsed = XMLDoc.parse(body)
+        let listed = parsed?.children.filter { $0.name == "Part" } ?? []
+        switch found {
+        case .success(let u): upload = u
+        case .failure(let e):
+            // A retry of an upload just completed, with the same parts, while its object is still the one it made: the same answer.
+            if let id = request.queryItems["uploadId"], let done = completedUploads.result(of: id, bucket: name, key: key),
+               done.parts == Self.listedParts(listed), let current = configuration.store.record(bucket: name, key: key),
+               current.etag == done.etag, current.lastModified == done.lastModified {
+                return .success(Self.xmlResponse(done.xml))
+            }
+            return .failure(e)
+        }
+        guard parsed?.name == "CompleteMultipartUpload" else { return .failure(Self.malformedXML()) }
         guard !listed.isEmpty else {
             return .failure(AWSServiceError(code: ErrorCode.S3.malformedXML, status: 400, message: "The XML you provided was not well-formed or did not validate against our published schema"))
         }
@@ -178,6 +191,7 @@ extension S3Service {
                 checksumType = "COMPOSITE"
             }
         }
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
         let record: ObjectRecord
         do {
             record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now)
@@ -195,7 +209,14 @@ extension S3Service {
         for (a, v) in checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(a)>\(v)</Checksum\(a)>" }
         if let checksumType { xml += "<ChecksumType>\(checksumType)</ChecksumType>" }
         xml += "</CompleteMultipartUploadResult>"
+        completedUploads.remember(upload.uploadId, CompletedUploads.Result(bucket: name, key: key, parts: Self.listedParts(listed),
+                                                                           etag: record.etag, lastModified: record.lastModified, xml: xml))
         return .success(Self.xmlResponse(xml))
+    }
+
+    /// A CompleteMultipartUpload body's parts as numbers and unquoted ETags.
+    static func listedParts(_ listed: [XMLDoc]) -> [String] {
+        listed.map { "\($0.child("PartNumber")?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") \(unquote($0.child("ETag")?.text ?? ""))" }
     }
 
     static func hexBytes(_ hex: String) -> Data {
@@ -230,8 +251,21 @@ extension S3Service {
         let upload: MultipartUpload
         switch findUpload(name, key, request) { case .failure(let e): return .failure(e); case .success(let u): upload = u }
         let q = request.queryItems
-        let maxParts = min(1000, max(0, Int(q["max-parts"] ?? "") ?? 1000))
-        let marker = Int(q["part-number-marker"] ?? "") ?? 0
+        var maxParts = 1000, marker = 0
+        if let text = q["max-parts"] {
+            guard let value = Int(text), value >= 0 else {
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Provided max-parts not an integer or within integer range",
+                                                extraFields: [("ArgumentName", "max-parts"), ("ArgumentValue", text)]))
+            }
+            maxParts = min(value, 1000)
+        }
+        if let text = q["part-number-marker"] {
+            guard let value = Int(text), value >= 0 else {
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Provided part-number-marker not an integer or within integer range",
+                                                extraFields: [("ArgumentName", "part-number-marker"), ("ArgumentValue", text)]))
+            }
+            marker = value
+        }
         let all = configuration.store.parts(bucket: name, uploadId: upload.uploadId).filter { $0.partNumber > marker }
         let page = Array(all.prefix(maxParts))
         let truncated = all.count > page.count
@@ -268,5 +302,32 @@ extension S3Service {
         }
         xml += "</ListMultipartUploadsResult>"
         return .success(Self.xmlResponse(xml))
+    }
+}
+
+/// Uploads this endpoint completed, by upload id, so that a retried CompleteMultipartUpload gets the
+/// answer the first one got; the most recent ones only.
+final class CompletedUploads: Sendable {
+    struct Result: Sendable {
+        var bucket: String
+        var key: String
+        var parts: [String]
+        var etag: String
+        var lastModified: Date
+        var xml: String
+    }
+
+    static let kept = 1000
+    private let state = Mutex<(results: [String: Result], order: [String])>(([:], []))
+
+    func remember(_ uploadId: String, _ result: Result) {
+        state.withLock { state in
+            if state.results.updateValue(result, forKey: uploadId) == nil { state.order.append(uploadId) }
+            if state.order.count > Self.kept { state.results[state.order.removeFirst()] = nil }
+        }
+    }
+
+    func result(of uploadId: String, bucket: String, key: String) -> Result? {
+        state.withLock { $0.results[uploadId] }.flatMap { $0.bucket == bucket && $0.key == key ? $0 : nil }
     }
 }

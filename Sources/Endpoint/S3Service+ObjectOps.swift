@@ -138,6 +138,7 @@ extension S3Service {
         let source: (S3Bucket, ObjectRecord, ClosedRange<Int>?)
         switch readCopySource(request, caller: caller, now: now, operation: "CopyObject", range: false) { case .failure(let e): return .failure(e); case .success(let s): source = s }
         if let denied = authorize(caller, operation: "CopyObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
         let (sourceBucket, record, _) = source
         if sourceBucket.name == name, record.key == key, directive == "COPY", request.header("x-amz-checksum-algorithm") == nil {
             return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))

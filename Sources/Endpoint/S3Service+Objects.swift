@@ -53,6 +53,8 @@ extension S3Service {
         var prefixes: [String] = []
         var truncated = false
         var lastReturned: String?
+        // max-keys=0 asks for no keys: an empty page that is not truncated, as S3 answers.
+        guard maxKeys > 0 else { return (contents, prefixes, truncated, lastReturned) }
         let afterBytes = after.map { Array($0.utf8) }
         for record in configuration.store.list(bucket: name) {
             if let afterBytes, !afterBytes.lexicographicallyPrecedes(Array(record.key.utf8)) { continue }
@@ -144,6 +146,7 @@ extension S3Service {
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
         do {
             let record: ObjectRecord
             if let staged = payload.staged {
@@ -212,8 +215,16 @@ extension S3Service {
             }
             return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
-        if let failed = checkConditions(request, record: record) { return .failure(failed) }
+        if let failed = checkConditions(request, record: record) {
+            // 304 Not Modified is no error document: it carries the object's validators.
+            guard failed.status == 304 else { return .failure(failed) }
+            return .success(EndpointResponse(status: 304, headers: [("ETag", record.etag), ("Last-Modified", XML.httpDate(record.lastModified))], body: Data()))
+        }
 
+        var part: (number: Int, range: ClosedRange<Int>?, count: Int)?
+        if request.queryItems["partNumber"] != nil {
+            switch objectPart(record, request) { case .failure(let e): return .failure(e); case .success(let p): part = p }
+        }
         var status = 200
         var range: ClosedRange<Int>?
         var headers: [(String, String)] = [
@@ -234,6 +245,14 @@ extension S3Service {
                 headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(record.size)"))
             }
         }
+        if let part {
+            range = part.range
+            if let r = part.range {
+                status = 206
+                headers.append(("Content-Range", "bytes \(r.lowerBound)-\(r.upperBound)/\(record.size)"))
+            }
+            if record.partsCount != nil { headers.append(("x-amz-mp-parts-count", String(part.count))) }
+        }
         let overrides = ["response-content-encoding": "Content-Encoding", "response-content-disposition": "Content-Disposition",
                          "response-cache-control": "Cache-Control", "response-expires": "Expires", "response-content-language": "Content-Language"]
         let stored: [String: String?] = ["Content-Encoding": record.contentEncoding, "Content-Disposition": record.contentDisposition,
@@ -245,7 +264,7 @@ extension S3Service {
         }
         for (k, v) in record.metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(k)", v)) }
         if let tags = record.tags, !tags.isEmpty { headers.append(("x-amz-tagging-count", String(tags.count))) }
-        if range == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
+        if range == nil, part == nil, request.header("x-amz-checksum-mode")?.uppercased() == "ENABLED" {
             for (algorithm, value) in record.checksums {
                 headers.append(("x-amz-checksum-\(algorithm.lowercased())", value))
                 headers.append(("x-amz-checksum-type", value.contains("-") ? "COMPOSITE" : "FULL_OBJECT"))
@@ -293,6 +312,61 @@ extension S3Service {
             e.bareStatus = true
             return e
         }
+        return nil
+    }
+
+    /// The bytes of part `partNumber` of an object (a multipart object's parts as completed; any other object is one part),
+    /// and its part count; nil range for an empty part.
+    func objectPart(_ record: ObjectRecord, _ request: EndpointRequest) -> Result<(number: Int, range: ClosedRange<Int>?, count: Int), AWSServiceError> {
+        let number: Int
+        switch partNumber(request) { case .failure(let e): return .failure(e); case .success(let n): number = n }
+        if request.header("range") != nil {
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "Cannot specify both Range header and partNumber query parameter"))
+        }
+        let sizes: [Int]
+        if let count = record.partsCount {
+            // The part sizes are kept for parts linked in place; parts joined into one file keep only their count.
+            guard let segments = record.segments, segments.count == count else { return .failure(.s3NotImplemented) }
+            sizes = segments
+        } else {
+            sizes = [record.size]
+        }
+        guard number <= sizes.count else {
+            return .failure(AWSServiceError(code: ErrorCode.S3.invalidPartNumber, status: 416, message: "The requested partnumber is not satisfiable",
+                                            extraFields: [("PartNumberRequested", String(number)), ("ActualPartCount", String(sizes.count))]))
+        }
+        let start = sizes.prefix(number - 1).reduce(0, +)
+        let size = sizes[number - 1]
+        return .success((number, size > 0 ? start...(start + size - 1) : nil, sizes.count))
+    }
+
+    /// Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` fails when the key
+    /// exists; `If-Match: <etag>` fails when it differs, and answers NoSuchKey when there is no object.
+    func checkWriteConditions(_ request: EndpointRequest, _ name: String, _ key: String) -> AWSServiceError? {
+        let ifMatch = request.header("if-match"), ifNoneMatch = request.header("if-none-match")
+        guard ifMatch != nil || ifNoneMatch != nil else { return nil }
+        if let ifNoneMatch, ifNoneMatch.trimmingCharacters(in: .whitespaces) != "*" {
+            // S3 takes only `*` here.
+            var error = AWSServiceError.s3NotImplemented
+            error.extraFields = [("Header", "If-None-Match")]
+            return error
+        }
+        let record = configuration.store.record(bucket: name, key: key)
+        func failed(_ condition: String) -> AWSServiceError {
+            AWSServiceError(code: ErrorCode.S3.preconditionFailed, status: 412, message: "At least one of the pre-conditions you specified did not hold",
+                            extraFields: [("Condition", condition)])
+        }
+        if let ifMatch {
+            guard let record else {
+                return AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)])
+            }
+            let matches = ifMatch.split(separator: ",").contains { tag in
+                let t = tag.trimmingCharacters(in: .whitespaces)
+                return t == "*" || t == record.etag || "\"\(t)\"" == record.etag
+            }
+            if !matches { return failed("If-Match") }
+        }
+        if ifNoneMatch != nil, record != nil { return failed("If-None-Match") }
         return nil
     }
 

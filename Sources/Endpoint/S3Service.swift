@@ -10,6 +10,7 @@ struct S3Service: Sendable {
     let configuration: EndpointConfiguration
     let access: AccessControl
     let policies = BucketPolicyCache()
+    let completedUploads = CompletedUploads()
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"
 
     /// Bucket and key a request addresses.
@@ -113,13 +114,18 @@ struct S3Service: Sendable {
         if let denied = self.access.check(access, service: "s3", operation: "ListBuckets", shape: .s3, shownResource: .some(nil), now: now).error {
             return .failure(denied)
         }
-        let owned = allBuckets().filter { $0.account == account }.sorted { $0.name < $1.name }
+        let page: BucketPage
+        switch BucketPage.parse(request.queryItems) { case .failure(let e): return .failure(e); case .success(let p): page = p }
+        let owned = allBuckets().filter { $0.account == account && page.includes($0) }.sorted { $0.name < $1.name }
+        let shown = owned.prefix(page.maxBuckets)
         var xml = "<ListAllMyBucketsResult xmlns=\"\(Self.namespace)\"><Owner><ID>\(Self.canonicalUserId(account))</ID>"
         xml += XML.element("DisplayName", configuration.world.accounts[account]?.alias ?? account) + "</Owner><Buckets>"
-        for bucket in owned {
+        for bucket in shown {
             xml += "<Bucket><Name>\(XML.escape(bucket.name))</Name><CreationDate>\(XML.timestamp(bucket.created))</CreationDate><BucketRegion>\(bucket.region)</BucketRegion></Bucket>"
         }
-        xml += "</Buckets></ListAllMyBucketsResult>"
+        xml += "</Buckets>"
+        if shown.count < owned.count, let last = shown.last { xml += XML.element("ContinuationToken", BucketPage.token(after: last.name)) }
+        xml += XML.element("Prefix", page.prefix) + "</ListAllMyBucketsResult>"
         return .success(Self.xmlResponse(xml))
     }
 
@@ -144,5 +150,46 @@ struct S3Service: Sendable {
             let region = bucket.region == "us-east-1" ? "" : bucket.region
             return .success(Self.xmlResponse("<LocationConstraint xmlns=\"\(Self.namespace)\">\(region)</LocationConstraint>"))
         }
+    }
+}
+
+/// ListBuckets' paging: max-buckets, continuation-token, prefix and bucket-region, checked as S3 checks them.
+struct BucketPage {
+    var maxBuckets: Int
+    var after: String?
+    var prefix: String?
+    var region: String?
+
+    /// Without max-buckets, a paged request (any of the other three) gets S3's default page of 10,000; otherwise every bucket.
+    static let defaultPage = 10_000
+
+    static func parse(_ q: [String: String]) -> Result<BucketPage, AWSServiceError> {
+        var page = BucketPage(maxBuckets: .max, after: nil, prefix: q["prefix"], region: q["bucket-region"])
+        if q["continuation-token"] != nil || page.prefix != nil || page.region != nil { page.maxBuckets = defaultPage }
+        if let text = q["max-buckets"] {
+            guard let value = Int(text), (1...defaultPage).contains(value) else {
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "Argument max-buckets must be an integer between 1 and \(defaultPage)",
+                                                extraFields: [("ArgumentName", "max-buckets"), ("ArgumentValue", text)]))
+            }
+            page.maxBuckets = value
+        }
+        if let token = q["continuation-token"] {
+            guard let data = Data(base64Encoded: token), let name = String(data: data, encoding: .utf8), !name.isEmpty else {
+                return .failure(AWSServiceError(code: ErrorCode.S3.invalidArgument, status: 400, message: "The continuation token provided is incorrect",
+                                                extraFields: [("ArgumentName", "continuation-token")]))
+            }
+            page.after = name
+        }
+        return .success(page)
+    }
+
+    /// The token that resumes after the bucket `name`.
+    static func token(after name: String) -> String { Data(name.utf8).base64EncodedString() }
+
+    func includes(_ bucket: S3Bucket) -> Bool {
+        if let after, bucket.name <= after { return false }
+        if let prefix, !bucket.name.hasPrefix(prefix) { return false }
+        if let region, bucket.region != region { return false }
+        return true
     }
 }

@@ -61,6 +61,48 @@ with tempfile.TemporaryDirectory() as tmp:
     dst = os.path.join(tmp, "back.bin")
     s3.download_file(bucket, "big/big.bin", dst)
     check(hashlib.sha256(open(src, "rb").read()).digest() == hashlib.sha256(open(dst, "rb").read()).digest(), "download equals upload")
+    # One part at a time, with the part count.
+    whole = open(src, "rb").read()
+    first = s3.get_object(Bucket=bucket, Key="big/big.bin", PartNumber=1)
+    check(first["PartsCount"] == 2 and first["Body"].read() == whole[:first["ContentLength"]], f"part 1 {first.get('PartsCount')}")
+    second = s3.head_object(Bucket=bucket, Key="big/big.bin", PartNumber=2)
+    check(first["ContentLength"] + second["ContentLength"] == len(whole), "part sizes add up")
+    check(code_of(lambda: s3.get_object(Bucket=bucket, Key="big/big.bin", PartNumber=3)) == "InvalidPartNumber", "part beyond the count")
+
+# Conditional reads and writes.
+small_etag = s3.head_object(Bucket=bucket, Key="small.txt")["ETag"]
+try:
+    s3.get_object(Bucket=bucket, Key="small.txt", IfNoneMatch=small_etag)
+    check(False, "get_object IfNoneMatch=etag answered")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "304" and e.response["ResponseMetadata"]["HTTPStatusCode"] == 304, f"304 {e.response}")
+    check(e.response["ResponseMetadata"]["HTTPHeaders"].get("etag") == small_etag, "304 carries the ETag")
+try:
+    s3.put_object(Bucket=bucket, Key="small.txt", Body=b"overwritten", IfNoneMatch="*")
+    check(False, "put_object IfNoneMatch=* over an existing key answered")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "PreconditionFailed" and e.response["ResponseMetadata"]["HTTPStatusCode"] == 412, f"412 {e.response}")
+check(s3.get_object(Bucket=bucket, Key="small.txt")["Body"].read() == b"hello world", "object kept after a failed conditional write")
+s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"created once", IfNoneMatch="*")
+check(code_of(lambda: s3.put_object(Bucket=bucket, Key="cond/new.txt", Body=b"x", IfMatch='"0123"')) == "PreconditionFailed", "put_object IfMatch differs")
+
+# ListBuckets pages: MaxBuckets with ContinuationToken; MaxKeys=0 is an empty page.
+s3.create_bucket(Bucket=bucket + "-second")
+owned = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+paged, token = [], None
+while True:
+    page = s3.list_buckets(MaxBuckets=1, **({"ContinuationToken": token} if token else {}))
+    check(len(page["Buckets"]) == 1, f"one bucket a page {page['Buckets']}")
+    paged += [b["Name"] for b in page["Buckets"]]
+    token = page.get("ContinuationToken")
+    if not token:
+        break
+check(paged == owned, f"list_buckets pages {paged} {owned}")
+check([b["Name"] for b in s3.list_buckets(Prefix=bucket)["Buckets"]] == [bucket, bucket + "-second"], "list_buckets Prefix")
+check(s3.list_buckets(Prefix=bucket).get("Prefix") == bucket, "list_buckets echoes Prefix")
+s3.delete_bucket(Bucket=bucket + "-second")
+empty = s3.list_objects_v2(Bucket=bucket, MaxKeys=0)
+check(not empty["IsTruncated"] and "Contents" not in empty and empty["KeyCount"] == 0, f"MaxKeys=0 {empty}")
 
 # Copy, tagging, delete_objects.
 s3.copy_object(Bucket=bucket, Key="copy.txt", CopySource={"Bucket": bucket, "Key": "small.txt"})
