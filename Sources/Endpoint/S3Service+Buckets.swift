@@ -257,15 +257,11 @@ extension S3Service {
         "<Owner><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Owner>"
     }
 
-    func aclXML(_ account: String) -> String {
-        "<AccessControlPolicy xmlns=\"\(Self.namespace)\">\(ownerXML(account))<AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"
-    }
-
     func getBucketAcl(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "GetBucketAcl", action: "s3:GetBucketAcl", bucket: bucket, key: nil, now: now) { return .failure(denied) }
-        return .success(Self.xmlResponse(aclXML(bucket.account)))
+        return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: bucketGrants(bucket))))
     }
 
     static func tagsXML(_ tags: [String: String]) -> String {

@@ -42,6 +42,8 @@ struct S3Service: Sendable {
 
     func handle(_ request: EndpointRequest, caller: Caller, now: Date) async -> EndpointResponse {
         let address = address(of: request)
+        // A browser's CORS preflight is never signed: the bucket's CORS rules answer it.
+        if request.method == "OPTIONS" { return preflight(request, address: address) }
         // Presigned requests carry their signature in the query: not part of the operation.
         let query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
         let result: Result<EndpointResponse, AWSServiceError>
@@ -62,6 +64,7 @@ struct S3Service: Sendable {
         case .success(var response):
             response.headers.append(("x-amz-request-id", request.requestId))
             response.headers.append(("x-amz-id-2", XML.hostId(request.requestId)))
+            response.headers += corsHeaders(request, address: address)
             return response
         case .failure(var error):
             if request.method == "HEAD" { error.bareStatus = true }
