@@ -139,6 +139,9 @@ extension S3Service {
             constraint = doc.child("LocationConstraint")?.text
             if constraint?.isEmpty == true { constraint = nil }
         }
+        // "EU" is S3's legacy constraint for eu-west-1, and GetBucketLocation answers it as given.
+        let legacyEU = constraint == "EU"
+        if legacyEU { constraint = "eu-west-1" }
         if constraint == "us-east-1" {
             return .failure(AWSServiceError(code: ErrorCode.S3.invalidLocationConstraint, status: 400, message: "The specified location-constraint is not valid",
                                             extraFields: [("LocationConstraint", "us-east-1")]))
@@ -174,7 +177,9 @@ extension S3Service {
                                             extraFields: [("BucketName", name)]))
         }
         do {
-            try configuration.store.setBucketInfo(BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil))
+            var info = BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil)
+            if legacyEU { info.configurations = [Self.legacyLocationKey: "EU"] }
+            try configuration.store.setBucketInfo(info)
         } catch { return .failure(Self.internalError(error)) }
         return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
     }

@@ -157,6 +157,9 @@ extension S3Service {
         return .success(EndpointResponse(status: 204, headers: [], body: Data()))
     }
 
+    /// Where a bucket created with a legacy location constraint ("EU") keeps it, for GetBucketLocation.
+    static let legacyLocationKey = "location"
+
     static let transitionMinimumSizeHeader = "x-amz-transition-default-minimum-object-size"
     static let transitionMinimumSizeDefault = "all_storage_classes_128K"
 

@@ -144,7 +144,7 @@ struct S3Service: Sendable {
         case .success(let bucket):
             if let denied = authorize(caller, operation: "GetBucketLocation", action: "s3:GetBucketLocation", bucket: bucket, key: nil, now: now) { return .failure(denied) }
             // us-east-1 is reported as an empty LocationConstraint.
-            let region = bucket.region == "us-east-1" ? "" : bucket.region
+            let region = configuration.store.bucketInfo(name)?.configurations?[Self.legacyLocationKey] ?? (bucket.region == "us-east-1" ? "" : bucket.region)
             return .success(Self.xmlResponse("<LocationConstraint xmlns=\"\(Self.namespace)\">\(region)</LocationConstraint>"))
         }
     }

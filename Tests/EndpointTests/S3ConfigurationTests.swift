@@ -271,4 +271,32 @@ import Testing
             #expect(bad?.code == "InvalidArgument")
         }
     }
+
+    // MARK: Location
+
+    @Test func bucketLocationForEveryRegionForm() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let location = { (bucket: String) async throws -> String in
+                self.text(try await data.send(service: "s3", method: "GET", path: "/\(bucket)", query: "location", body: Data(), headers: []))
+            }
+            // us-east-1 is an empty constraint.
+            let east = try await location(dataBucket)
+            #expect(east.contains("<LocationConstraint xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></LocationConstraint>"), "\(east)")
+            let ireland = AWSClient(endpoint: h.endpoint.url, region: "eu-west-1", credentials: data.credentials, clock: data.clock)
+            let body = { (constraint: String) in
+                Data("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(constraint)</LocationConstraint></CreateBucketConfiguration>".utf8)
+            }
+            _ = try await ireland.send(service: "s3", method: "PUT", path: "/location-modern-bucket", query: "", body: body("eu-west-1"), headers: [])
+            #expect(try await location("location-modern-bucket").contains(">eu-west-1</LocationConstraint>"))
+            // The legacy EU constraint makes an eu-west-1 bucket whose location reads EU.
+            _ = try await ireland.send(service: "s3", method: "PUT", path: "/location-legacy-bucket", query: "", body: body("EU"), headers: [])
+            #expect(try await location("location-legacy-bucket").contains(">EU</LocationConstraint>"))
+            let head = try await ireland.send(service: "s3", method: "HEAD", path: "/location-legacy-bucket", query: "", body: Data(), headers: [])
+            #expect(head.1.value(forHTTPHeaderField: "x-amz-bucket-region") == "eu-west-1")
+            // Sent to another region's endpoint, EU is as incompatible as eu-west-1.
+            let wrong = await awsError { _ = try await data.send(service: "s3", method: "PUT", path: "/location-other-bucket", query: "", body: body("EU"), headers: []) }
+            #expect(wrong?.code == "IllegalLocationConstraintException")
+        }
+    }
 }
