@@ -608,3 +608,72 @@ extension S3Service {
         return .success(doc.children.isEmpty ? nil : render(doc, namespace: namespace))
     }
 }
+
+extension ObjectStore {
+    /// Carries out the enabled Expiration and AbortIncompleteMultipartUpload actions of every
+    /// bucket's lifecycle configuration as of `now`, as S3 does: an object expires at the first
+    /// midnight UTC at least the rule's days after it was written, or on the rule's date.
+    /// Returns how many objects and uploads it removed.
+    @discardableResult
+    public func applyLifecycleExpiration(now: Date) -> Int {
+        var removed = 0
+        for bucket in bucketNames() {
+            guard let stored = bucketInfo(bucket)?.configurations?[S3Service.BucketDocument.lifecycle.rawValue],
+                  let doc = XMLDoc.parse(Data(stored.utf8)) else { continue }
+            for rule in doc.children where rule.name == "Rule" && rule.child("Status")?.text == "Enabled" {
+                let filter = LifecycleFilter(rule)
+                if let expiration = rule.child("Expiration") {
+                    let days = expiration.child("Days").flatMap { Int($0.text) }
+                    let date = expiration.child("Date").flatMap { S3Service.lifecycleDate($0.text) }
+                    for record in list(bucket: bucket) where filter.matches(record) {
+                        let due = days.map { Self.midnightAfter(record.lastModified, days: $0) } ?? date
+                        guard let due, due <= now else { continue }
+                        if (try? delete(bucket: bucket, key: record.key)) == true { removed += 1 }
+                    }
+                }
+                if let days = rule.child("AbortIncompleteMultipartUpload")?.child("DaysAfterInitiation").flatMap({ Int($0.text) }) {
+                    for upload in uploads(bucket: bucket) where filter.prefix.map({ upload.key.hasPrefix($0) }) ?? true {
+                        guard Self.midnightAfter(upload.initiated, days: days) <= now else { continue }
+                        if abortUpload(bucket: bucket, uploadId: upload.uploadId) { removed += 1 }
+                    }
+                }
+            }
+        }
+        return removed
+    }
+
+    /// `days` after `date`, rounded up to the next midnight UTC.
+    static func midnightAfter(_ date: Date, days: Int) -> Date {
+        let seconds = date.timeIntervalSince1970 + Double(days) * 86_400
+        return Date(timeIntervalSince1970: (seconds / 86_400).rounded(.up) * 86_400)
+    }
+}
+
+/// Which objects a lifecycle rule applies to: its prefix (the rule's own, or its filter's), tags
+/// and size bounds.
+struct LifecycleFilter {
+    var prefix: String?
+    var tags: [(String, String)] = []
+    var greaterThan: Int?
+    var lessThan: Int?
+
+    init(_ rule: XMLDoc) {
+        prefix = rule.child("Prefix")?.text
+        guard let filter = rule.child("Filter") else { return }
+        let parts = filter.child("And") ?? filter
+        if let p = parts.child("Prefix")?.text { prefix = p }
+        for tag in parts.children where tag.name == "Tag" {
+            tags.append((tag.child("Key")?.text ?? "", tag.child("Value")?.text ?? ""))
+        }
+        greaterThan = parts.child("ObjectSizeGreaterThan").flatMap { Int($0.text) }
+        lessThan = parts.child("ObjectSizeLessThan").flatMap { Int($0.text) }
+    }
+
+    func matches(_ record: ObjectRecord) -> Bool {
+        if let prefix, !record.key.hasPrefix(prefix) { return false }
+        for (key, value) in tags where record.tags?[key] != value { return false }
+        if let greaterThan, record.size <= greaterThan { return false }
+        if let lessThan, record.size >= lessThan { return false }
+        return true
+    }
+}

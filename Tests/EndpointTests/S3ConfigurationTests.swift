@@ -237,6 +237,31 @@ import Testing
         }
     }
 
+    @Test func lifecycleExpirationCarriedOutByTheEndpointsClock() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            let rules = """
+                <LifecycleConfiguration><Rule><ID>tmp</ID><Filter><Prefix>tmp/</Prefix></Filter><Status>Enabled</Status><Expiration><Days>2</Days></Expiration>\
+                <AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>\
+                <Rule><ID>off</ID><Filter><Prefix>keep/</Prefix></Filter><Status>Disabled</Status><Expiration><Days>1</Days></Expiration></Rule></LifecycleConfiguration>
+                """
+            _ = try await data.send(service: "s3", method: "PUT", path: bucket, query: "lifecycle", body: Data(rules.utf8), headers: [])
+            for key in ["tmp/a", "keep/b", "other/c"] {
+                _ = try await data.send(service: "s3", method: "PUT", path: "/\(dataBucket)/\(key)", query: "", body: Data(key.utf8), headers: [])
+            }
+            _ = try await data.send(service: "s3", method: "POST", path: "/\(dataBucket)/tmp/upload", query: "uploads", body: Data(), headers: [])
+            let store = h.endpoint.configuration.store
+            let written = h.clock.read()
+            // Not yet due: two days after the write, rounded up to midnight UTC.
+            #expect(store.applyLifecycleExpiration(now: written.addingTimeInterval(86_400)) == 0 || store.uploads(bucket: dataBucket).isEmpty)
+            #expect(store.record(bucket: dataBucket, key: "tmp/a") != nil)
+            #expect(store.applyLifecycleExpiration(now: written.addingTimeInterval(3 * 86_400)) >= 1)
+            #expect(store.record(bucket: dataBucket, key: "tmp/a") == nil)
+            #expect(store.record(bucket: dataBucket, key: "keep/b") != nil && store.record(bucket: dataBucket, key: "other/c") != nil)
+            #expect(store.uploads(bucket: dataBucket).filter { $0.key == "tmp/upload" }.isEmpty)
+        }
+    }
+
     @Test func loggingAndNotificationStoredAndReturned() async throws {
         try await Harness.with { h in
             let data = try await h.dataRole()
