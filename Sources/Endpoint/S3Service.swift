@@ -68,7 +68,10 @@ struct S3Service: Sendable {
             return response
         case .failure(var error):
             if request.method == "HEAD" { error.bareStatus = true }
-            return error.response(.restXML, requestId: request.requestId)
+            // A browser reads an error only with the CORS headers of the rule its origin matches.
+            var response = error.response(.restXML, requestId: request.requestId)
+            response.headers += corsHeaders(request, address: address)
+            return response
         }
     }
 

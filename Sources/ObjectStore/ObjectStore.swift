@@ -89,7 +89,8 @@ public struct BucketInfo: Codable, Sendable, Hashable {
     public var policyOverridden: Bool
     public var policy: String?
     public var tags: [String: String]?
-    /// Configuration documents (ACL, CORS, lifecycle, logging, notification) by subresource.
+    /// Configuration documents (ACL, CORS, lifecycle, logging, notification) by subresource, and a
+    /// legacy location constraint ("EU") under `location`.
     public var configurations: [String: String]?
     public init(name: String, account: String, region: String, created: Date, policyOverridden: Bool = true, policy: String? = nil, tags: [String: String]? = nil) {
         self.name = name

@@ -200,6 +200,11 @@ import Testing
             #expect(other.1.value(forHTTPHeaderField: "Access-Control-Allow-Origin") == nil)
             let none = try await data.send(service: "s3", method: "GET", path: objectPath, query: "", body: Data(), headers: [])
             #expect(none.1.value(forHTTPHeaderField: "Access-Control-Allow-Origin") == nil)
+            // Errors carry them too, so that the browser lets the page read them.
+            let missing = try await unsigned(h, "GET", "/\(dataBucket)/no/such/key", headers: [("Origin", "https://app.example.com")])
+            #expect(missing.0 >= 400 && missing.1["access-control-allow-origin"] == "https://app.example.com", "\(missing.0) \(missing.1)")
+            let refusedOrigin = try await unsigned(h, "GET", "/\(dataBucket)/no/such/key", headers: [("Origin", "https://app.example.org")])
+            #expect(refusedOrigin.0 >= 400 && refusedOrigin.1["access-control-allow-origin"] == nil)
         }
     }
 
