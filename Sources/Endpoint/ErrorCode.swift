@@ -39,6 +39,16 @@ enum ErrorCode {
         static let noSuchUpload = "NoSuchUpload"
         static let noSuchBucketPolicy = "NoSuchBucketPolicy"
         static let noSuchTagSet = "NoSuchTagSet"
+        static let noSuchCORSConfiguration = "NoSuchCORSConfiguration"
+        static let noSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration"
+        /// An AccessControlPolicy document that is not one.
+        static let malformedACLError = "MalformedACLError"
+        static let unresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"
+        /// A body sent with an ACL given in headers.
+        static let unexpectedContent = "UnexpectedContent"
+        /// A CORS request (preflight) the bucket's CORS rules do not allow.
+        static let accessForbidden = "AccessForbidden"
+        static let invalidTargetBucketForLogging = "InvalidTargetBucketForLogging"
         static let invalidArgument = "InvalidArgument"
         static let invalidRequest = "InvalidRequest"
         static let invalidBucketName = "InvalidBucketName"

@@ -101,6 +101,8 @@ public final class LocalEndpoint: Sendable {
 
 /// Runs an endpoint for the duration of `body`, then shuts it down.
 public func withLocalEndpoint<T: Sendable>(_ configuration: EndpointConfiguration, _ body: @Sendable (LocalEndpoint) async throws -> T) async throws -> T {
+    // Lifecycle expiration falls due while no endpoint runs: carried out as one starts, by its clock.
+    configuration.store.applyLifecycleExpiration(now: configuration.clock())
     let boundPort = AsyncStream<Int>.makeStream()
     let holder = Mutex<LocalEndpoint?>(nil)
     var logger = Logger(label: "glueshim.endpoint")

@@ -20,6 +20,8 @@ struct S3Route: Sendable, CustomStringConvertible {
         case putObject, copyObject, getObject, headObject, deleteObject
         case getObjectTagging, putObjectTagging, deleteObjectTagging
         case createMultipartUpload, uploadPart, completeMultipartUpload, abortMultipartUpload, listParts
+        case putBucketAcl, getObjectAcl, putObjectAcl, getBucketCors, putBucketCors, deleteBucketCors, getBucketLifecycle, putBucketLifecycle,
+             deleteBucketLifecycle, getBucketLogging, putBucketLogging, getBucketNotification, putBucketNotification
     }
 
     /// What tells apart operations that share a method, a level and subresources.
@@ -115,7 +117,7 @@ enum S3Routes {
             r("DELETE", .bucket, ["policy"], "DeleteBucketPolicy", "s3:DeleteBucketPolicy", .deleteBucketPolicy),
             r("GET", .bucket, ["policyStatus"], "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
             r("GET", .bucket, ["acl"], "GetBucketAcl", "s3:GetBucketAcl", .getBucketAcl),
-            r("PUT", .bucket, ["acl"], "PutBucketAcl", "s3:PutBucketAcl"),
+            r("PUT", .bucket, ["acl"], "PutBucketAcl", "s3:PutBucketAcl", .putBucketAcl),
             r("GET", .bucket, ["tagging"], "GetBucketTagging", "s3:GetBucketTagging", .getBucketTagging),
             r("PUT", .bucket, ["tagging"], "PutBucketTagging", "s3:PutBucketTagging", .putBucketTagging),
             r("DELETE", .bucket, ["tagging"], "DeleteBucketTagging", "s3:PutBucketTagging", .deleteBucketTagging),
@@ -123,17 +125,17 @@ enum S3Routes {
             r("PUT", .bucket, ["abac"], "PutBucketAbac", "s3:PutBucketABAC"),
             r("GET", .bucket, ["accelerate"], "GetBucketAccelerateConfiguration", "s3:GetAccelerateConfiguration"),
             r("PUT", .bucket, ["accelerate"], "PutBucketAccelerateConfiguration", "s3:PutAccelerateConfiguration"),
-            r("GET", .bucket, ["cors"], "GetBucketCors", "s3:GetBucketCORS"),
-            r("PUT", .bucket, ["cors"], "PutBucketCors", "s3:PutBucketCORS"),
-            r("DELETE", .bucket, ["cors"], "DeleteBucketCors", "s3:PutBucketCORS"),
+            r("GET", .bucket, ["cors"], "GetBucketCors", "s3:GetBucketCORS", .getBucketCors),
+            r("PUT", .bucket, ["cors"], "PutBucketCors", "s3:PutBucketCORS", .putBucketCors),
+            r("DELETE", .bucket, ["cors"], "DeleteBucketCors", "s3:PutBucketCORS", .deleteBucketCors),
             r("GET", .bucket, ["encryption"], "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
             r("PUT", .bucket, ["encryption"], "PutBucketEncryption", "s3:PutEncryptionConfiguration"),
             r("DELETE", .bucket, ["encryption"], "DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
-            r("GET", .bucket, ["lifecycle"], "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration"),
-            r("PUT", .bucket, ["lifecycle"], "PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration"),
-            r("DELETE", .bucket, ["lifecycle"], "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration"),
-            r("GET", .bucket, ["logging"], "GetBucketLogging", "s3:GetBucketLogging"),
-            r("PUT", .bucket, ["logging"], "PutBucketLogging", "s3:PutBucketLogging"),
+            r("GET", .bucket, ["lifecycle"], "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", .getBucketLifecycle),
+            r("PUT", .bucket, ["lifecycle"], "PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", .putBucketLifecycle),
+            r("DELETE", .bucket, ["lifecycle"], "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", .deleteBucketLifecycle),
+            r("GET", .bucket, ["logging"], "GetBucketLogging", "s3:GetBucketLogging", .getBucketLogging),
+            r("PUT", .bucket, ["logging"], "PutBucketLogging", "s3:PutBucketLogging", .putBucketLogging),
             r("GET", .bucket, ["metadataTable"], "GetBucketMetadataTableConfiguration", "s3:GetBucketMetadataTableConfiguration"),
             r("POST", .bucket, ["metadataTable"], "CreateBucketMetadataTableConfiguration", "s3:CreateBucketMetadataTableConfiguration"),
             r("DELETE", .bucket, ["metadataTable"], "DeleteBucketMetadataTableConfiguration", "s3:DeleteBucketMetadataTableConfiguration"),
@@ -145,8 +147,8 @@ enum S3Routes {
               "s3:UpdateBucketMetadataInventoryTableConfiguration"),
             r("PUT", .bucket, ["metadataJournalTable"], "UpdateBucketMetadataJournalTableConfiguration",
               "s3:UpdateBucketMetadataJournalTableConfiguration"),
-            r("GET", .bucket, ["notification"], "GetBucketNotificationConfiguration", "s3:GetBucketNotification"),
-            r("PUT", .bucket, ["notification"], "PutBucketNotificationConfiguration", "s3:PutBucketNotification"),
+            r("GET", .bucket, ["notification"], "GetBucketNotificationConfiguration", "s3:GetBucketNotification", .getBucketNotification),
+            r("PUT", .bucket, ["notification"], "PutBucketNotificationConfiguration", "s3:PutBucketNotification", .putBucketNotification),
             r("GET", .bucket, ["object-lock"], "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
             r("PUT", .bucket, ["object-lock"], "PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration"),
             r("GET", .bucket, ["ownershipControls"], "GetBucketOwnershipControls", "s3:GetBucketOwnershipControls"),
@@ -183,8 +185,8 @@ enum S3Routes {
             r("POST", .object, ["uploadId"], "CompleteMultipartUpload", "s3:PutObject", .completeMultipartUpload),
             r("DELETE", .object, ["uploadId"], "AbortMultipartUpload", "s3:AbortMultipartUpload", .abortMultipartUpload),
             r("GET", .object, ["uploadId"], "ListParts", "s3:ListMultipartUploadParts", .listParts, parameters: listPartsParameters),
-            r("GET", .object, ["acl"], "GetObjectAcl", "s3:GetObjectAcl", parameters: ["versionId"]),
-            r("PUT", .object, ["acl"], "PutObjectAcl", "s3:PutObjectAcl", parameters: ["versionId"]),
+            r("GET", .object, ["acl"], "GetObjectAcl", "s3:GetObjectAcl", .getObjectAcl, parameters: ["versionId"]),
+            r("PUT", .object, ["acl"], "PutObjectAcl", "s3:PutObjectAcl", .putObjectAcl, parameters: ["versionId"]),
             r("GET", .object, ["attributes"], "GetObjectAttributes", "s3:GetObjectAttributes", parameters: ["versionId"]),
             r("PUT", .object, ["encryption"], "UpdateObjectEncryption", "s3:UpdateObjectEncryption", parameters: ["versionId"]),
             r("GET", .object, ["legal-hold"], "GetObjectLegalHold", "s3:GetObjectLegalHold", parameters: ["versionId"]),
@@ -298,6 +300,9 @@ extension S3Service {
         case .completeMultipartUpload: return await onBlockingPool { completeMultipartUpload(bucket, key, request, caller: caller, now: now) }
         case .abortMultipartUpload: return abortMultipartUpload(bucket, key, request, caller: caller, now: now)
         case .listParts: return listParts(bucket, key, request, caller: caller, now: now)
+        case .putBucketAcl, .getObjectAcl, .putObjectAcl, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLifecycle, .putBucketLifecycle,
+             .deleteBucketLifecycle, .getBucketLogging, .putBucketLogging, .getBucketNotification, .putBucketNotification:
+            return dispatchConfiguration(handler, bucket: bucket, key: key, request, caller: caller, now: now)
         }
     }
 }

@@ -139,6 +139,9 @@ extension S3Service {
             constraint = doc.child("LocationConstraint")?.text
             if constraint?.isEmpty == true { constraint = nil }
         }
+        // "EU" is S3's legacy constraint for eu-west-1, and GetBucketLocation answers it as given.
+        let legacyEU = constraint == "EU"
+        if legacyEU { constraint = "eu-west-1" }
         if constraint == "us-east-1" {
             return .failure(AWSServiceError(code: ErrorCode.S3.invalidLocationConstraint, status: 400, message: "The specified location-constraint is not valid",
                                             extraFields: [("LocationConstraint", "us-east-1")]))
@@ -174,7 +177,9 @@ extension S3Service {
                                             extraFields: [("BucketName", name)]))
         }
         do {
-            try configuration.store.setBucketInfo(BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil))
+            var info = BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil)
+            if legacyEU { info.configurations = [Self.legacyLocationKey: "EU"] }
+            try configuration.store.setBucketInfo(info)
         } catch { return .failure(Self.internalError(error)) }
         return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
     }
@@ -257,15 +262,11 @@ extension S3Service {
         "<Owner><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Owner>"
     }
 
-    func aclXML(_ account: String) -> String {
-        "<AccessControlPolicy xmlns=\"\(Self.namespace)\">\(ownerXML(account))<AccessControlList><Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\"><ID>\(Self.canonicalUserId(account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[account]?.alias ?? account))</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>"
-    }
-
     func getBucketAcl(_ name: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "GetBucketAcl", action: "s3:GetBucketAcl", bucket: bucket, key: nil, now: now) { return .failure(denied) }
-        return .success(Self.xmlResponse(aclXML(bucket.account)))
+        return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: bucketGrants(bucket))))
     }
 
     static func tagsXML(_ tags: [String: String]) -> String {

@@ -43,6 +43,8 @@ struct S3Service: Sendable {
 
     func handle(_ request: EndpointRequest, caller: Caller, now: Date) async -> EndpointResponse {
         let address = address(of: request)
+        // A browser's CORS preflight is never signed: the bucket's CORS rules answer it.
+        if request.method == "OPTIONS" { return preflight(request, address: address) }
         // Presigned requests carry their signature in the query: not part of the operation.
         let query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
         let result: Result<EndpointResponse, AWSServiceError>
@@ -63,10 +65,14 @@ struct S3Service: Sendable {
         case .success(var response):
             response.headers.append(("x-amz-request-id", request.requestId))
             response.headers.append(("x-amz-id-2", XML.hostId(request.requestId)))
+            response.headers += corsHeaders(request, address: address)
             return response
         case .failure(var error):
             if request.method == "HEAD" { error.bareStatus = true }
-            return error.response(.restXML, requestId: request.requestId)
+            // A browser reads an error only with the CORS headers of the rule its origin matches.
+            var response = error.response(.restXML, requestId: request.requestId)
+            response.headers += corsHeaders(request, address: address)
+            return response
         }
     }
 
@@ -147,7 +153,7 @@ struct S3Service: Sendable {
         case .success(let bucket):
             if let denied = authorize(caller, operation: "GetBucketLocation", action: "s3:GetBucketLocation", bucket: bucket, key: nil, now: now) { return .failure(denied) }
             // us-east-1 is reported as an empty LocationConstraint.
-            let region = bucket.region == "us-east-1" ? "" : bucket.region
+            let region = configuration.store.bucketInfo(name)?.configurations?[Self.legacyLocationKey] ?? (bucket.region == "us-east-1" ? "" : bucket.region)
             return .success(Self.xmlResponse("<LocationConstraint xmlns=\"\(Self.namespace)\">\(region)</LocationConstraint>"))
         }
     }

@@ -154,8 +154,9 @@ final class ServiceRouter: Sendable {
             if service == nil {
                 return .answered(unserved(head, service: authorization.service, caller: caller, now: now))
             }
-        } else if guessProtocol(head) == .restXML {
-            // Unsigned: only S3 serves anonymous callers (a bucket policy may allow "*").
+        } else if head.method == "OPTIONS" || guessProtocol(head) == .restXML {
+            // Unsigned: only S3 serves anonymous callers (a bucket policy may allow "*"), and
+            // answers browsers' CORS preflights (OPTIONS), whatever headers they ask about.
             service = s3
         } else {
             return .answered(AWSServiceError(code: ErrorCode.missingAuthenticationToken, status: 403, message: "Request is missing Authentication Token")

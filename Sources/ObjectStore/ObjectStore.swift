@@ -23,6 +23,8 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     public var blob: String
     /// Object tags (`x-amz-tagging`, PutObjectTagging); nil when never set.
     public var tags: [String: String]?
+    /// The object's access control list (PutObjectAcl), one grant a line; nil for `private`.
+    public var acl: String?
     /// Parts of a multipart object, for `x-amz-mp-parts-count`.
     public var partsCount: Int?
     /// The sizes of the files in the `blob` folder, in order, when the bytes are kept in
@@ -87,6 +89,9 @@ public struct BucketInfo: Codable, Sendable, Hashable {
     public var policyOverridden: Bool
     public var policy: String?
     public var tags: [String: String]?
+    /// Configuration documents (ACL, CORS, lifecycle, logging, notification) by subresource, and a
+    /// legacy location constraint ("EU") under `location`.
+    public var configurations: [String: String]?
     public init(name: String, account: String, region: String, created: Date, policyOverridden: Bool = true, policy: String? = nil, tags: [String: String]? = nil) {
         self.name = name
         self.account = account
