@@ -20,6 +20,7 @@ struct S3Route: Sendable, CustomStringConvertible {
         case putObject, copyObject, getObject, headObject, deleteObject
         case getObjectTagging, putObjectTagging, deleteObjectTagging
         case createMultipartUpload, uploadPart, completeMultipartUpload, abortMultipartUpload, listParts
+        case getBucketVersioning, putBucketVersioning, listObjectVersions
     }
 
     /// What tells apart operations that share a method, a level and subresources.
@@ -109,7 +110,7 @@ enum S3Routes {
             r("GET", .bucket, ["uploads"], "ListMultipartUploads", "s3:ListBucketMultipartUploads", .listMultipartUploads,
               parameters: listUploadsParameters),
             r("POST", .bucket, ["delete"], "DeleteObjects", "s3:DeleteObject", .deleteObjects),
-            r("GET", .bucket, ["versions"], "ListObjectVersions", "s3:ListBucketVersions", parameters: listVersionsParameters),
+            r("GET", .bucket, ["versions"], "ListObjectVersions", "s3:ListBucketVersions", .listObjectVersions, parameters: listVersionsParameters),
             r("GET", .bucket, ["policy"], "GetBucketPolicy", "s3:GetBucketPolicy", .getBucketPolicy),
             r("PUT", .bucket, ["policy"], "PutBucketPolicy", "s3:PutBucketPolicy", .putBucketPolicy),
             r("DELETE", .bucket, ["policy"], "DeleteBucketPolicy", "s3:DeleteBucketPolicy", .deleteBucketPolicy),
@@ -162,8 +163,8 @@ enum S3Routes {
             r("PUT", .bucket, ["requestPayment"], "PutBucketRequestPayment", "s3:PutBucketRequestPayment"),
             // Directory buckets only.
             r("GET", .bucket, ["session"], "CreateSession", "s3express:CreateSession"),
-            r("GET", .bucket, ["versioning"], "GetBucketVersioning", "s3:GetBucketVersioning"),
-            r("PUT", .bucket, ["versioning"], "PutBucketVersioning", "s3:PutBucketVersioning"),
+            r("GET", .bucket, ["versioning"], "GetBucketVersioning", "s3:GetBucketVersioning", .getBucketVersioning),
+            r("PUT", .bucket, ["versioning"], "PutBucketVersioning", "s3:PutBucketVersioning", .putBucketVersioning),
             r("GET", .bucket, ["website"], "GetBucketWebsite", "s3:GetBucketWebsite"),
             r("PUT", .bucket, ["website"], "PutBucketWebsite", "s3:PutBucketWebsite"),
             r("DELETE", .bucket, ["website"], "DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
@@ -298,6 +299,9 @@ extension S3Service {
         case .completeMultipartUpload: return await onBlockingPool { completeMultipartUpload(bucket, key, request, caller: caller, now: now) }
         case .abortMultipartUpload: return abortMultipartUpload(bucket, key, request, caller: caller, now: now)
         case .listParts: return listParts(bucket, key, request, caller: caller, now: now)
+        case .getBucketVersioning: return getBucketVersioning(bucket, request, caller: caller, now: now)
+        case .putBucketVersioning: return putBucketVersioning(bucket, request, caller: caller, now: now)
+        case .listObjectVersions: return listObjectVersions(bucket, request, caller: caller, now: now)
         }
     }
 }

@@ -195,7 +195,9 @@ extension S3Service {
         for (a, v) in checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(a)>\(v)</Checksum\(a)>" }
         if let checksumType { xml += "<ChecksumType>\(checksumType)</ChecksumType>" }
         xml += "</CompleteMultipartUploadResult>"
-        return .success(Self.xmlResponse(xml))
+        var response = Self.xmlResponse(xml)
+        response.headers += versionIdHeader(name, record)
+        return .success(response)
     }
 
     static func hexBytes(_ hex: String) -> Data {

@@ -10,8 +10,15 @@ extension S3Service {
     func deleteObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "DeleteObject", action: "s3:DeleteObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        do { try configuration.store.delete(bucket: name, key: key) } catch { return .failure(Self.internalError(error)) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "DeleteObject", action: versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                                  bucket: bucket, key: key, now: now) { return .failure(denied) }
+        do {
+            if let headers = try deleteVersioned(name, key, versionId: versionId, now: now) {
+                return .success(EndpointResponse(status: 204, headers: headers, body: Data()))
+            }
+            try configuration.store.delete(bucket: name, key: key)
+        } catch { return .failure(Self.internalError(error)) }
         // S3 answers 204 whether or not the key existed.
         return .success(EndpointResponse(status: 204, headers: [], body: Data()))
     }
@@ -35,15 +42,28 @@ extension S3Service {
         var xml = "<DeleteResult xmlns=\"\(Self.namespace)\">"
         for object in objects {
             guard let key = object.child("Key")?.text else { return .failure(Self.malformedXML()) }
-            if let denied = authorize(caller, operation: "DeleteObjects", action: "s3:DeleteObject", bucket: bucket, key: key, now: now) {
-                xml += "<Error><Key>\(XML.escape(key))</Key><Code>\(denied.code)</Code><Message>\(XML.escape(denied.message))</Message></Error>"
+            let versionId = object.child("VersionId")?.text
+            let versionXML = versionId.map { "<VersionId>\(XML.escape($0))</VersionId>" } ?? ""
+            if let denied = authorize(caller, operation: "DeleteObjects", action: versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                                      bucket: bucket, key: key, now: now) {
+                xml += "<Error><Key>\(XML.escape(key))</Key>\(versionXML)<Code>\(denied.code)</Code><Message>\(XML.escape(denied.message))</Message></Error>"
                 continue
             }
-            do { try configuration.store.delete(bucket: name, key: key) } catch {
-                xml += "<Error><Key>\(XML.escape(key))</Key><Code>\(ErrorCode.internalError)</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
+            var markerXML = ""
+            do {
+                if let headers = try deleteVersioned(name, key, versionId: versionId, now: now), headers.contains(where: { $0 == ("x-amz-delete-marker", "true") }) {
+                    markerXML = "<DeleteMarker>true</DeleteMarker>"
+                    if versionId == nil, let id = headers.first(where: { $0.0 == "x-amz-version-id" })?.1 {
+                        markerXML += "<DeleteMarkerVersionId>\(XML.escape(id))</DeleteMarkerVersionId>"
+                    }
+                } else if versionId == nil {
+                    try configuration.store.delete(bucket: name, key: key)
+                }
+            } catch {
+                xml += "<Error><Key>\(XML.escape(key))</Key>\(versionXML)<Code>\(ErrorCode.internalError)</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
                 continue
             }
-            if !quiet { xml += "<Deleted><Key>\(XML.escape(key))</Key></Deleted>" }
+            if !quiet { xml += "<Deleted><Key>\(XML.escape(key))</Key>\(versionXML)\(markerXML)</Deleted>" }
         }
         xml += "</DeleteResult>"
         return .success(Self.xmlResponse(xml))
@@ -171,7 +191,8 @@ extension S3Service {
             for (algorithm, value) in stored.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(algorithm)>\(value)</Checksum\(algorithm)>" }
             xml += "</CopyObjectResult>"
             var response = Self.xmlResponse(xml)
-            response.headers.append(("x-amz-copy-source-version-id", "null"))
+            response.headers.append(("x-amz-copy-source-version-id", record.versionId ?? ObjectStore.nullVersionId))
+            response.headers += versionIdHeader(name, stored)
             return .success(response)
         } catch { return .failure(Self.internalError(error)) }
     }
