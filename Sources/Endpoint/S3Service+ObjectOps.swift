@@ -117,8 +117,12 @@ extension S3Service {
         }
         let bucket: S3Bucket
         switch self.bucket(source.bucket) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: operation, action: "s3:GetObject", bucket: bucket, key: source.key, now: now) { return .failure(denied) }
-        guard let record = configuration.store.record(bucket: source.bucket, key: source.key) else {
+        let sourceVersion = Self.copySourceVersionId(header)
+        if let denied = authorize(caller, operation: operation, action: sourceVersion == nil ? "s3:GetObject" : "s3:GetObjectVersion",
+                                  bucket: bucket, key: source.key, now: now) { return .failure(denied) }
+        if let sourceVersion, let hidden = hiddenByVersioning(source.bucket, source.key, versionId: sourceVersion) { return .failure(hidden) }
+        guard let record = sourceVersion.flatMap({ configuration.store.version(bucket: source.bucket, key: source.key, versionId: $0) })
+            ?? configuration.store.record(bucket: source.bucket, key: source.key) else {
             if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
             }

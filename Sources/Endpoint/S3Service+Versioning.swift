@@ -42,6 +42,16 @@ extension S3Service {
         return error
     }
 
+    /// The `versionId` of `x-amz-copy-source: bucket/key?versionId=ID`, nil when it names no version.
+    static func copySourceVersionId(_ header: String) -> String? {
+        guard let q = header.firstIndex(of: "?") else { return nil }
+        for pair in header[header.index(after: q)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 2, parts[0] == "versionId" { return EndpointRequest.decode(String(parts[1])) }
+        }
+        return nil
+    }
+
     // MARK: DeleteObject on a versioned bucket
 
     /// DeleteObject of a bucket that has been versioned, or of one version: the response headers,

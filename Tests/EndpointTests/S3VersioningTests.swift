@@ -2,6 +2,7 @@ import AWSClient
 import Crypto
 import Endpoint
 import Foundation
+import ObjectStore
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -120,6 +121,12 @@ import Testing
                                              headers: [("x-amz-copy-source", "/\(bucket)/k")])
             #expect(copied.1.value(forHTTPHeaderField: "x-amz-copy-source-version-id") == v2)
             #expect((copied.1.value(forHTTPHeaderField: "x-amz-version-id") ?? "null") != "null")
+            // A copy source may name an older version, read as s3:GetObjectVersion.
+            let restored = try await data.send(service: "s3", method: "PUT", path: "/\(bucket)/restored", query: "", body: Data(),
+                                               headers: [("x-amz-copy-source", "/\(bucket)/k?versionId=\(v1)")])
+            #expect(restored.1.value(forHTTPHeaderField: "x-amz-copy-source-version-id") == v1)
+            #expect(h.events.events.contains { $0.operation == "CopyObject" && $0.action == "s3:GetObjectVersion" })
+            #expect(try await call(data, "GET", "/\(bucket)/restored").text == "one")
         }
     }
 
@@ -299,5 +306,41 @@ import Testing
             let answer = try await call(data, "GET", "/\(bucket)", "versions&version-id-marker=abc")
             #expect(answer.status == 400 && answer.text.contains("<Code>InvalidArgument</Code>"))
         }
+    }
+}
+
+/// The versions of a key in the object store itself: kept on disk, reopened in order, swept of
+/// crash leftovers.
+@Suite struct S3VersionStoreTests {
+    @Test func versionsAndMarkersSurviveAReopenInOrder() throws {
+        let (store, root) = try S3StoreTests.freshStore()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try store.put(bucket: "b", key: "k", body: Data("before".utf8), attributes: ObjectAttributes(), now: Date())
+        try store.setBucketInfo(BucketInfo(name: "b", account: "111111111111", region: "us-east-1", created: Date(), policyOverridden: false))
+        var info = try #require(store.bucketInfo("b"))
+        info.versioning = ObjectStore.versioningEnabled
+        try store.setBucketInfo(info)
+        let one = try store.put(bucket: "b", key: "k", body: Data("one".utf8), attributes: ObjectAttributes(), now: Date())
+        let two = try store.put(bucket: "b", key: "k", body: Data("two".utf8), attributes: ObjectAttributes(), now: Date())
+        let marker = try store.putDeleteMarker(bucket: "b", key: "k", now: Date())
+        #expect(store.record(bucket: "b", key: "k") == nil && store.latestVersion(bucket: "b", key: "k")?.isDeleteMarker == true)
+        // What a kill -9 can leave among the versions: a temporary record.
+        try Data("{".utf8).write(to: root.appendingPathComponent("b/versions/.tmp-3"))
+
+        let reopened = try ObjectStore(root: root)
+        let versions = try #require(reopened.listVersions(bucket: "b").first?.versions)
+        #expect(versions.map(\.versionId) == [marker.versionId, two.versionId, one.versionId, nil])
+        #expect(reopened.bucketInfo("b")?.versioning == ObjectStore.versioningEnabled)
+        #expect(try reopened.read(bucket: "b", record: try #require(reopened.version(bucket: "b", key: "k", versionId: "null"))) == Data("before".utf8))
+        #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("b/versions/.tmp-3").path))
+        // Every version's bytes are kept; removing one removes only its blob.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("b/blobs").path).count == 3)
+        try reopened.deleteVersion(bucket: "b", key: "k", versionId: try #require(one.versionId))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("b/blobs").path).count == 2)
+        try reopened.deleteVersion(bucket: "b", key: "k", versionId: try #require(marker.versionId))
+        #expect(try reopened.read(bucket: "b", record: try #require(reopened.record(bucket: "b", key: "k"))) == Data("two".utf8))
+        // A write after the reopen is still the latest.
+        let three = try reopened.put(bucket: "b", key: "k", body: Data("three".utf8), attributes: ObjectAttributes(), now: Date())
+        #expect(reopened.record(bucket: "b", key: "k")?.versionId == three.versionId)
     }
 }
