@@ -203,8 +203,10 @@ extension S3Service {
 
     // MARK: Object tagging
 
-    func existingRecord(_ bucket: S3Bucket, _ key: String, caller: Caller, now: Date) -> Result<ObjectRecord, AWSServiceError> {
-        guard let record = configuration.store.record(bucket: bucket.name, key: key) else {
+    func existingRecord(_ bucket: S3Bucket, _ key: String, versionId: String? = nil, caller: Caller, now: Date) -> Result<ObjectRecord, AWSServiceError> {
+        if let hidden = hiddenByVersioning(bucket.name, key, versionId: versionId) { return .failure(hidden) }
+        guard let record = versionId.flatMap({ configuration.store.version(bucket: bucket.name, key: key, versionId: $0) })
+            ?? configuration.store.record(bucket: bucket.name, key: key) else {
             return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
         return .success(record)
@@ -213,19 +215,24 @@ extension S3Service {
     func getObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "GetObjectTagging", action: "s3:GetObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        switch existingRecord(bucket, key, caller: caller, now: now) {
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "GetObjectTagging", action: versionId == nil ? "s3:GetObjectTagging" : "s3:GetObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) {
         case .failure(let e): return .failure(e)
-        case .success(let record): return .success(Self.xmlResponse(Self.tagsXML(record.tags ?? [:])))
+        case .success(let record):
+            var response = Self.xmlResponse(Self.tagsXML(record.tags ?? [:]))
+            response.headers += versionIdHeader(name, record)
+            return .success(response)
         }
     }
 
     func putObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "PutObjectTagging", action: "s3:PutObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "PutObjectTagging", action: versionId == nil ? "s3:PutObjectTagging" : "s3:PutObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
         var record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         let body: Data
         switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
         switch Self.parseTagging(body, maxTags: 10) {
@@ -233,17 +240,18 @@ extension S3Service {
         case .success(let tags): record.tags = tags
         }
         do { try configuration.store.update(bucket: name, record: record) } catch { return .failure(Self.internalError(error)) }
-        return .success(EndpointResponse(status: 200, headers: [], body: Data()))
+        return .success(EndpointResponse(status: 200, headers: versionIdHeader(name, record), body: Data()))
     }
 
     func deleteObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: versionId == nil ? "s3:DeleteObjectTagging" : "s3:DeleteObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
         var record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         record.tags = nil
         do { try configuration.store.update(bucket: name, record: record) } catch { return .failure(Self.internalError(error)) }
-        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+        return .success(EndpointResponse(status: 204, headers: versionIdHeader(name, record), body: Data()))
     }
 }

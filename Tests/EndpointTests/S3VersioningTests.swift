@@ -253,6 +253,29 @@ import Testing
         }
     }
 
+    @Test func taggingOfOneVersion() async throws {
+        try await Harness.with { h in
+            let data = try await h.dataRole()
+            try await makeBucket(data, versioning: "Enabled")
+            let v1 = try #require(try await call(data, "PUT", "/\(bucket)/k", body: Data("one".utf8)).header("x-amz-version-id"))
+            let v2 = try #require(try await call(data, "PUT", "/\(bucket)/k", body: Data("two".utf8)).header("x-amz-version-id"))
+            let tagging = Data("<Tagging><TagSet><Tag><Key>old</Key><Value>yes</Value></Tag></TagSet></Tagging>".utf8)
+            let put = try await call(data, "PUT", "/\(bucket)/k", "tagging&versionId=\(v1)", body: tagging)
+            #expect(put.status == 200 && put.header("x-amz-version-id") == v1)
+            #expect(h.events.events.last?.action == "s3:PutObjectVersionTagging")
+            let old = try await call(data, "GET", "/\(bucket)/k", "tagging&versionId=\(v1)")
+            #expect(old.text.contains("<Key>old</Key>") && old.header("x-amz-version-id") == v1)
+            #expect(h.events.events.last?.action == "s3:GetObjectVersionTagging")
+            let latest = try await call(data, "GET", "/\(bucket)/k", "tagging")
+            #expect(!latest.text.contains("<Key>old</Key>") && latest.header("x-amz-version-id") == v2)
+            #expect(try await call(data, "DELETE", "/\(bucket)/k", "tagging&versionId=\(v1)").status == 204)
+            #expect(h.events.events.last?.action == "s3:DeleteObjectVersionTagging")
+            #expect(!(try await call(data, "GET", "/\(bucket)/k", "tagging&versionId=\(v1)").text.contains("<Key>old</Key>")))
+            let missing = try await call(data, "GET", "/\(bucket)/k", "tagging&versionId=NoSuchVersionIdAtAllxxxxxxxxxxxxx")
+            #expect(missing.status == 404 && missing.text.contains("<Code>NoSuchVersion</Code>"))
+        }
+    }
+
     // MARK: Step 4: ListObjectVersions
 
     @Test func listObjectVersionsShowsVersionsMarkersAndPrefixes() async throws {
