@@ -11,6 +11,8 @@ public struct AWSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public var bareStatus: Bool = false
     /// Extra S3 error fields (`<Condition>`, `<Key>`, `<BucketName>`...).
     public var extraFields: [(String, String)] = []
+    /// Response headers the error carries (S3's `x-amz-delete-marker`).
+    public var headers: [(String, String)] = []
 
     public init(code: String, status: Int, message: String, extraFields: [(String, String)] = []) {
         self.code = code
@@ -44,7 +46,7 @@ enum ErrorProtocol: Sendable {
 
 extension AWSServiceError {
     func response(_ proto: ErrorProtocol, requestId: String) -> EndpointResponse {
-        var headers: [(String, String)] = [("x-amz-request-id", requestId)]
+        var headers: [(String, String)] = [("x-amz-request-id", requestId)] + self.headers
         if bareStatus { return EndpointResponse(status: status, headers: headers, body: Data()) }
         let body: String
         switch proto {

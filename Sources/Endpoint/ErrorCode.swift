@@ -36,6 +36,7 @@ enum ErrorCode {
     enum S3 {
         static let noSuchBucket = "NoSuchBucket"
         static let noSuchKey = "NoSuchKey"
+        static let noSuchVersion = "NoSuchVersion"
         static let noSuchUpload = "NoSuchUpload"
         static let noSuchBucketPolicy = "NoSuchBucketPolicy"
         static let noSuchTagSet = "NoSuchTagSet"

@@ -21,7 +21,8 @@ struct S3Route: Sendable, CustomStringConvertible {
         case getObjectTagging, putObjectTagging, deleteObjectTagging
         case createMultipartUpload, uploadPart, completeMultipartUpload, abortMultipartUpload, listParts
         case putBucketAcl, getObjectAcl, putObjectAcl, getBucketCors, putBucketCors, deleteBucketCors, getBucketLifecycle, putBucketLifecycle,
-             deleteBucketLifecycle, getBucketLogging, putBucketLogging, getBucketNotification, putBucketNotification
+             deleteBucketLifecycle, getBucketLogging, putBucketLogging, getBucketNotification, putBucketNotification,
+             getBucketVersioning, putBucketVersioning, listObjectVersions
     }
 
     /// What tells apart operations that share a method, a level and subresources.
@@ -111,7 +112,7 @@ enum S3Routes {
             r("GET", .bucket, ["uploads"], "ListMultipartUploads", "s3:ListBucketMultipartUploads", .listMultipartUploads,
               parameters: listUploadsParameters),
             r("POST", .bucket, ["delete"], "DeleteObjects", "s3:DeleteObject", .deleteObjects),
-            r("GET", .bucket, ["versions"], "ListObjectVersions", "s3:ListBucketVersions", parameters: listVersionsParameters),
+            r("GET", .bucket, ["versions"], "ListObjectVersions", "s3:ListBucketVersions", .listObjectVersions, parameters: listVersionsParameters),
             r("GET", .bucket, ["policy"], "GetBucketPolicy", "s3:GetBucketPolicy", .getBucketPolicy),
             r("PUT", .bucket, ["policy"], "PutBucketPolicy", "s3:PutBucketPolicy", .putBucketPolicy),
             r("DELETE", .bucket, ["policy"], "DeleteBucketPolicy", "s3:DeleteBucketPolicy", .deleteBucketPolicy),
@@ -164,8 +165,8 @@ enum S3Routes {
             r("PUT", .bucket, ["requestPayment"], "PutBucketRequestPayment", "s3:PutBucketRequestPayment"),
             // Directory buckets only.
             r("GET", .bucket, ["session"], "CreateSession", "s3express:CreateSession"),
-            r("GET", .bucket, ["versioning"], "GetBucketVersioning", "s3:GetBucketVersioning"),
-            r("PUT", .bucket, ["versioning"], "PutBucketVersioning", "s3:PutBucketVersioning"),
+            r("GET", .bucket, ["versioning"], "GetBucketVersioning", "s3:GetBucketVersioning", .getBucketVersioning),
+            r("PUT", .bucket, ["versioning"], "PutBucketVersioning", "s3:PutBucketVersioning", .putBucketVersioning),
             r("GET", .bucket, ["website"], "GetBucketWebsite", "s3:GetBucketWebsite"),
             r("PUT", .bucket, ["website"], "PutBucketWebsite", "s3:PutBucketWebsite"),
             r("DELETE", .bucket, ["website"], "DeleteBucketWebsite", "s3:DeleteBucketWebsite"),
@@ -303,6 +304,9 @@ extension S3Service {
         case .putBucketAcl, .getObjectAcl, .putObjectAcl, .getBucketCors, .putBucketCors, .deleteBucketCors, .getBucketLifecycle, .putBucketLifecycle,
              .deleteBucketLifecycle, .getBucketLogging, .putBucketLogging, .getBucketNotification, .putBucketNotification:
             return dispatchConfiguration(handler, bucket: bucket, key: key, request, caller: caller, now: now)
+        case .getBucketVersioning: return getBucketVersioning(bucket, request, caller: caller, now: now)
+        case .putBucketVersioning: return putBucketVersioning(bucket, request, caller: caller, now: now)
+        case .listObjectVersions: return listObjectVersions(bucket, request, caller: caller, now: now)
         }
     }
 }

@@ -211,7 +211,9 @@ extension S3Service {
         xml += "</CompleteMultipartUploadResult>"
         completedUploads.remember(upload.uploadId, CompletedUploads.Result(bucket: name, key: key, parts: Self.listedParts(listed),
                                                                            etag: record.etag, lastModified: record.lastModified, xml: xml))
-        return .success(Self.xmlResponse(xml))
+        var response = Self.xmlResponse(xml)
+        response.headers += versionIdHeader(name, record)
+        return .success(response)
     }
 
     /// A CompleteMultipartUpload body's parts as numbers and unquoted ETags.

@@ -10,8 +10,15 @@ extension S3Service {
     func deleteObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "DeleteObject", action: "s3:DeleteObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        do { try configuration.store.delete(bucket: name, key: key) } catch { return .failure(Self.internalError(error)) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "DeleteObject", action: versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                                  bucket: bucket, key: key, now: now) { return .failure(denied) }
+        do {
+            if let headers = try deleteVersioned(name, key, versionId: versionId, now: now) {
+                return .success(EndpointResponse(status: 204, headers: headers, body: Data()))
+            }
+            try configuration.store.delete(bucket: name, key: key)
+        } catch { return .failure(Self.internalError(error)) }
         // S3 answers 204 whether or not the key existed.
         return .success(EndpointResponse(status: 204, headers: [], body: Data()))
     }
@@ -35,15 +42,28 @@ extension S3Service {
         var xml = "<DeleteResult xmlns=\"\(Self.namespace)\">"
         for object in objects {
             guard let key = object.child("Key")?.text else { return .failure(Self.malformedXML()) }
-            if let denied = authorize(caller, operation: "DeleteObjects", action: "s3:DeleteObject", bucket: bucket, key: key, now: now) {
-                xml += "<Error><Key>\(XML.escape(key))</Key><Code>\(denied.code)</Code><Message>\(XML.escape(denied.message))</Message></Error>"
+            let versionId = object.child("VersionId")?.text
+            let versionXML = versionId.map { "<VersionId>\(XML.escape($0))</VersionId>" } ?? ""
+            if let denied = authorize(caller, operation: "DeleteObjects", action: versionId == nil ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+                                      bucket: bucket, key: key, now: now) {
+                xml += "<Error><Key>\(XML.escape(key))</Key>\(versionXML)<Code>\(denied.code)</Code><Message>\(XML.escape(denied.message))</Message></Error>"
                 continue
             }
-            do { try configuration.store.delete(bucket: name, key: key) } catch {
-                xml += "<Error><Key>\(XML.escape(key))</Key><Code>\(ErrorCode.internalError)</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
+            var markerXML = ""
+            do {
+                if let headers = try deleteVersioned(name, key, versionId: versionId, now: now), headers.contains(where: { $0 == ("x-amz-delete-marker", "true") }) {
+                    markerXML = "<DeleteMarker>true</DeleteMarker>"
+                    if versionId == nil, let id = headers.first(where: { $0.0 == "x-amz-version-id" })?.1 {
+                        markerXML += "<DeleteMarkerVersionId>\(XML.escape(id))</DeleteMarkerVersionId>"
+                    }
+                } else if versionId == nil {
+                    try configuration.store.delete(bucket: name, key: key)
+                }
+            } catch {
+                xml += "<Error><Key>\(XML.escape(key))</Key>\(versionXML)<Code>\(ErrorCode.internalError)</Code><Message>We encountered an internal error. Please try again.</Message></Error>"
                 continue
             }
-            if !quiet { xml += "<Deleted><Key>\(XML.escape(key))</Key></Deleted>" }
+            if !quiet { xml += "<Deleted><Key>\(XML.escape(key))</Key>\(versionXML)\(markerXML)</Deleted>" }
         }
         xml += "</DeleteResult>"
         return .success(Self.xmlResponse(xml))
@@ -97,8 +117,12 @@ extension S3Service {
         }
         let bucket: S3Bucket
         switch self.bucket(source.bucket) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: operation, action: "s3:GetObject", bucket: bucket, key: source.key, now: now) { return .failure(denied) }
-        guard let record = configuration.store.record(bucket: source.bucket, key: source.key) else {
+        let sourceVersion = Self.copySourceVersionId(header)
+        if let denied = authorize(caller, operation: operation, action: sourceVersion == nil ? "s3:GetObject" : "s3:GetObjectVersion",
+                                  bucket: bucket, key: source.key, now: now) { return .failure(denied) }
+        if let sourceVersion, let hidden = hiddenByVersioning(source.bucket, source.key, versionId: sourceVersion) { return .failure(hidden) }
+        guard let record = sourceVersion.flatMap({ configuration.store.version(bucket: source.bucket, key: source.key, versionId: $0) })
+            ?? configuration.store.record(bucket: source.bucket, key: source.key) else {
             if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
             }
@@ -172,15 +196,18 @@ extension S3Service {
             for (algorithm, value) in stored.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(algorithm)>\(value)</Checksum\(algorithm)>" }
             xml += "</CopyObjectResult>"
             var response = Self.xmlResponse(xml)
-            response.headers.append(("x-amz-copy-source-version-id", "null"))
+            response.headers.append(("x-amz-copy-source-version-id", record.versionId ?? ObjectStore.nullVersionId))
+            response.headers += versionIdHeader(name, stored)
             return .success(response)
         } catch { return .failure(Self.internalError(error)) }
     }
 
     // MARK: Object tagging
 
-    func existingRecord(_ bucket: S3Bucket, _ key: String, caller: Caller, now: Date) -> Result<ObjectRecord, AWSServiceError> {
-        guard let record = configuration.store.record(bucket: bucket.name, key: key) else {
+    func existingRecord(_ bucket: S3Bucket, _ key: String, versionId: String? = nil, caller: Caller, now: Date) -> Result<ObjectRecord, AWSServiceError> {
+        if let hidden = hiddenByVersioning(bucket.name, key, versionId: versionId) { return .failure(hidden) }
+        guard let record = versionId.flatMap({ configuration.store.version(bucket: bucket.name, key: key, versionId: $0) })
+            ?? configuration.store.record(bucket: bucket.name, key: key) else {
             return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", key)]))
         }
         return .success(record)
@@ -189,19 +216,24 @@ extension S3Service {
     func getObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "GetObjectTagging", action: "s3:GetObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        switch existingRecord(bucket, key, caller: caller, now: now) {
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "GetObjectTagging", action: versionId == nil ? "s3:GetObjectTagging" : "s3:GetObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) {
         case .failure(let e): return .failure(e)
-        case .success(let record): return .success(Self.xmlResponse(Self.tagsXML(record.tags ?? [:])))
+        case .success(let record):
+            var response = Self.xmlResponse(Self.tagsXML(record.tags ?? [:]))
+            response.headers += versionIdHeader(name, record)
+            return .success(response)
         }
     }
 
     func putObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "PutObjectTagging", action: "s3:PutObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "PutObjectTagging", action: versionId == nil ? "s3:PutObjectTagging" : "s3:PutObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
         var record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         let body: Data
         switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
         switch Self.parseTagging(body, maxTags: 10) {
@@ -209,17 +241,18 @@ extension S3Service {
         case .success(let tags): record.tags = tags
         }
         do { try configuration.store.update(bucket: name, record: record) } catch { return .failure(Self.internalError(error)) }
-        return .success(EndpointResponse(status: 200, headers: [], body: Data()))
+        return .success(EndpointResponse(status: 200, headers: versionIdHeader(name, record), body: Data()))
     }
 
     func deleteObjectTagging(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: "s3:DeleteObjectTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: versionId == nil ? "s3:DeleteObjectTagging" : "s3:DeleteObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
         var record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         record.tags = nil
         do { try configuration.store.update(bucket: name, record: record) } catch { return .failure(Self.internalError(error)) }
-        return .success(EndpointResponse(status: 204, headers: [], body: Data()))
+        return .success(EndpointResponse(status: 204, headers: versionIdHeader(name, record), body: Data()))
     }
 }

@@ -155,7 +155,7 @@ extension S3Service {
             } else {
                 record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now)
             }
-            var headers: [(String, String)] = [("ETag", record.etag)]
+            var headers: [(String, String)] = [("ETag", record.etag)] + versionIdHeader(name, record)
             for (algorithm, value) in record.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
             if !record.checksums.isEmpty { headers.append(("x-amz-checksum-type", "FULL_OBJECT")) }
             return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
@@ -206,9 +206,13 @@ extension S3Service {
     func getObject(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date, head: Bool) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        // HeadObject is authorized as s3:GetObject, as S3 does.
-        if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: "s3:GetObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        guard let record = configuration.store.record(bucket: name, key: key) else {
+        // HeadObject is authorized as s3:GetObject (s3:GetObjectVersion for one version), as S3 does.
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: versionId == nil ? "s3:GetObject" : "s3:GetObjectVersion",
+                                  bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let hidden = hiddenByVersioning(name, key, versionId: versionId) { return .failure(hidden) }
+        guard let record = versionId.flatMap({ configuration.store.version(bucket: name, key: key, versionId: $0) })
+            ?? configuration.store.record(bucket: name, key: key) else {
             // S3 admits that a key is missing only to callers allowed to list the bucket.
             if authorize(caller, operation: "ListBucket", action: "s3:ListBucket", bucket: bucket, key: nil, now: now, record: false) != nil {
                 return .failure(.accessDenied("Access Denied"))
@@ -232,7 +236,7 @@ extension S3Service {
             ("Last-Modified", XML.httpDate(record.lastModified)),
             ("ETag", record.etag),
             ("Content-Type", request.queryItems["response-content-type"] ?? record.contentType),
-        ]
+        ] + versionIdHeader(name, record)
         if let rangeHeader = request.header("range") {
             switch Self.parseRange(rangeHeader, size: record.size) {
             case .none: break

@@ -31,6 +31,17 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     /// pieces (a completed multipart upload's parts, linked in place rather than copied);
     /// nil when `blob` is one file.
     public var segments: [Int]?
+    /// The version id S3 gives this version; nil for an object written while the bucket never had
+    /// versioning (S3 calls that version `null`), `null` for one written while it was suspended.
+    public var versionId: String?
+    /// Whether this version is a delete marker (it then has no bytes and no blob).
+    public var deleteMarker: Bool?
+    /// The order in which versions of a key were written: the latest has the highest.
+    public var sequence: Int?
+
+    /// Whether this is the `null` version of its key.
+    public var isNullVersion: Bool { versionId == nil || versionId == ObjectStore.nullVersionId }
+    public var isDeleteMarker: Bool { deleteMarker == true }
 }
 
 /// Everything a PutObject stores besides the body.
@@ -92,6 +103,8 @@ public struct BucketInfo: Codable, Sendable, Hashable {
     /// Configuration documents (ACL, CORS, lifecycle, logging, notification) by subresource, and a
     /// legacy location constraint ("EU") under `location`.
     public var configurations: [String: String]?
+    /// S3 versioning: nil for a bucket never versioned, else `Enabled` or `Suspended`.
+    public var versioning: String?
     public init(name: String, account: String, region: String, created: Date, policyOverridden: Bool = true, policy: String? = nil, tags: [String: String]? = nil) {
         self.name = name
         self.account = account
@@ -152,21 +165,35 @@ public struct PartRecord: Codable, Sendable, Hashable {
 /// renamed record on disk and in memory alike.
 ///
 /// Layout: `ROOT/BUCKET/blobs/<uuid>`, `ROOT/BUCKET/records/<sha256(key)>.json` (keys never
-/// become paths), `ROOT/BUCKET/bucket.json` (runtime bucket facts) and
+/// become paths; the object of a bucket never versioned, or the `null` version of a key),
+/// `ROOT/BUCKET/versions/<sha256(key)>.<versionId>.json` (the other versions of a versioned
+/// bucket, each written once), `ROOT/BUCKET/bucket.json` (runtime bucket facts) and
 /// `ROOT/BUCKET/uploads/<uploadId>/` (multipart uploads in progress).
+///
+/// Every version of a key is one record file, so a write or a delete marker is one rename: the
+/// new version's record, whose `sequence` is the highest of its key, makes it the latest.
 public final class ObjectStore: ObjectStoring {
     public let root: URL
-    private let index: Mutex<[String: [String: ObjectRecord]]>
+    /// Every version of every key, the latest first.
+    private let index: Mutex<[String: [String: [ObjectRecord]]]>
     private let buckets: Mutex<[String: BucketInfo]>
     /// Serializes record renames with index updates.
     private let commitLock = Mutex(())
+    /// The last `sequence` given to a version.
+    private let sequence: Mutex<Int>
+
+    /// The id S3 shows for the version of an object written while versioning was not enabled.
+    public static let nullVersionId = "null"
+    public static let versioningEnabled = "Enabled"
+    public static let versioningSuspended = "Suspended"
 
     /// Opens (or creates) a store, reading every bucket's records. Leftovers of a crash
     /// (temporary files, blobs no record names) are removed.
     public init(root: URL) throws(ObjectStoreError) {
         self.root = root
-        var loaded: [String: [String: ObjectRecord]] = [:]
+        var loaded: [String: [String: [ObjectRecord]]] = [:]
         var infos: [String: BucketInfo] = [:]
+        var highest = 0
         let fm = FileManager.default
         do {
             try fm.createDirectory(at: root, withIntermediateDirectories: true)
@@ -174,15 +201,18 @@ public final class ObjectStore: ObjectStoring {
                 let bucketFolder = root.appendingPathComponent(bucket)
                 var isDir: ObjCBool = false
                 guard fm.fileExists(atPath: bucketFolder.path, isDirectory: &isDir), isDir.boolValue, !bucket.hasPrefix(".") else { continue }
-                var records: [String: ObjectRecord] = [:]
-                let folder = bucketFolder.appendingPathComponent("records")
-                for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
-                    if name.hasPrefix(".tmp-") { try? fm.removeItem(at: folder.appendingPathComponent(name)); continue }
-                    guard name.hasSuffix(".json"), let data = fm.contents(atPath: folder.appendingPathComponent(name).path),
-                          let record = try? Self.decoder.decode(ObjectRecord.self, from: data) else { continue }
-                    records[record.key] = record
+                var records: [String: [ObjectRecord]] = [:]
+                for folder in [bucketFolder.appendingPathComponent("records"), bucketFolder.appendingPathComponent("versions")] {
+                    for name in (try? fm.contentsOfDirectory(atPath: folder.path)) ?? [] {
+                        if name.hasPrefix(".tmp-") { try? fm.removeItem(at: folder.appendingPathComponent(name)); continue }
+                        guard name.hasSuffix(".json"), let data = fm.contents(atPath: folder.appendingPathComponent(name).path),
+                              let record = try? Self.decoder.decode(ObjectRecord.self, from: data) else { continue }
+                        records[record.key, default: []].append(record)
+                        highest = max(highest, record.sequence ?? 0)
+                    }
                 }
-                let referenced = Set(records.values.map(\.blob))
+                for key in records.keys { records[key]!.sort { ($0.sequence ?? 0) > ($1.sequence ?? 0) } }
+                let referenced = Set(records.values.flatMap { $0.map(\.blob) })
                 let blobs = bucketFolder.appendingPathComponent("blobs")
                 for name in (try? fm.contentsOfDirectory(atPath: blobs.path)) ?? [] where !referenced.contains(name) {
                     try? fm.removeItem(at: blobs.appendingPathComponent(name))
@@ -198,6 +228,7 @@ public final class ObjectStore: ObjectStoring {
         }
         index = Mutex(loaded)
         buckets = Mutex(infos)
+        sequence = Mutex(highest)
         clearStaging()
     }
 
@@ -260,15 +291,125 @@ public final class ObjectStore: ObjectStoring {
         return empty
     }
 
+    /// The object `key` is now: its latest version, unless that is a delete marker.
     public func record(bucket: String, key: String) -> ObjectRecord? {
-        index.withLock { $0[bucket]?[key] }
+        index.withLock { $0[bucket]?[key]?.first }.flatMap { $0.isDeleteMarker ? nil : $0 }
+    }
+
+    /// The latest version of `key`, a delete marker too.
+    public func latestVersion(bucket: String, key: String) -> ObjectRecord? {
+        index.withLock { $0[bucket]?[key]?.first }
+    }
+
+    /// One version of `key` (`null` names the null version).
+    public func version(bucket: String, key: String, versionId: String) -> ObjectRecord? {
+        index.withLock { $0[bucket]?[key] }?.first { versionId == Self.nullVersionId ? $0.isNullVersion : $0.versionId == versionId }
+    }
+
+    /// Every version of every key of a bucket: keys in S3's listing order, each key's versions latest first.
+    public func listVersions(bucket: String) -> [(key: String, versions: [ObjectRecord])] {
+        let all = index.withLock { $0[bucket] ?? [:] }
+        return all.map { (key: $0.key, versions: $0.value) }.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
     }
 
     /// Every object of a bucket, in S3's listing order (UTF-8 binary order of keys).
     public func list(bucket: String) -> [ObjectRecord] {
-        let records = index.withLock { Array(($0[bucket] ?? [:]).values) }
+        let records = index.withLock { ($0[bucket] ?? [:]).values.compactMap { $0.first.flatMap { $0.isDeleteMarker ? nil : $0 } } }
         return records.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
     }
+
+    /// Where the record of a version is kept.
+    func recordURL(_ bucket: String, key: String, versionId: String?) -> URL {
+        if let versionId, versionId != Self.nullVersionId {
+            let name = String(Self.recordName(key).dropLast(".json".count)) + ".\(versionId).json"
+            return folder(bucket).appendingPathComponent("versions").appendingPathComponent(name)
+        }
+        return folder(bucket).appendingPathComponent("records").appendingPathComponent(Self.recordName(key))
+    }
+
+    /// A new version id: 32 letters and digits.
+    static func newVersionId() -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        return String((0..<32).map { _ in alphabet.randomElement()! })
+    }
+
+    /// The version id a write to `bucket` gets now: nil when it was never versioned, a new one when
+    /// versioning is enabled, `null` when it is suspended.
+    func nextVersionId(_ bucket: String) -> String? {
+        switch bucketInfo(bucket)?.versioning {
+        case Self.versioningEnabled?: return Self.newVersionId()
+        case Self.versioningSuspended?: return Self.nullVersionId
+        default: return nil
+        }
+    }
+
+    /// Writes `record` (a new version, or a null version replacing the one before) as the latest
+    /// version of its key.
+    private func commitVersion(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> ObjectRecord {
+        var record = record
+        record.sequence = sequence.withLock { $0 += 1; return $0 }
+        let url = recordURL(bucket, key: record.key, versionId: record.versionId)
+        let encoded: Data
+        do { encoded = try Self.encoder.encode(record) } catch {
+            throw ObjectStoreError(description: "cannot encode the record of \(record.key): \(error)")
+        }
+        let folder = url.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+                throw ObjectStoreError(description: "cannot create \(folder.path): \(error.localizedDescription)")
+            }
+        }
+        let temp = try Self.writeTemporary(encoded, in: folder)
+        let replaced = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
+            guard hasBucket(bucket) else {
+                unlink(temp.path)
+                throw ObjectStoreError(description: "no bucket \(bucket) in the store")
+            }
+            try Self.rename(temp, to: url)
+            return index.withLock { index -> ObjectRecord? in
+                var versions = index[bucket]?[record.key] ?? []
+                // A null version replaces the null version; any other is new.
+                let old = record.isNullVersion ? versions.firstIndex(where: \.isNullVersion).map { versions.remove(at: $0) } : nil
+                versions.append(record)
+                versions.sort { ($0.sequence ?? 0) > ($1.sequence ?? 0) }
+                index[bucket, default: [:]][record.key] = versions
+                return old
+            }
+        }
+        if let replaced, !replaced.blob.isEmpty, replaced.blob != record.blob { try? FileManager.default.removeItem(at: blobURL(bucket, replaced.blob)) }
+        return record
+    }
+
+    /// Writes a delete marker as the latest version of `key` (a versioned bucket only): a new
+    /// version when versioning is enabled, the null version (replacing the one before) when suspended.
+    public func putDeleteMarker(bucket: String, key: String, now: Date) throws(ObjectStoreError) -> ObjectRecord {
+        let record = ObjectRecord(key: key, size: 0, etag: "", lastModified: now, contentType: "", metadata: [:], checksums: [:], blob: "",
+                                  versionId: nextVersionId(bucket) ?? Self.nullVersionId, deleteMarker: true)
+        return try commitVersion(bucket: bucket, record: record)
+    }
+
+    /// Permanently removes one version of `key` (`null` names the null version); nil when there was none.
+    @discardableResult
+    public func deleteVersion(bucket: String, key: String, versionId: String) throws(ObjectStoreError) -> ObjectRecord? {
+        let matches: @Sendable (ObjectRecord) -> Bool = { versionId == Self.nullVersionId ? $0.isNullVersion : $0.versionId == versionId }
+        let removed = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
+            guard let old = index.withLock({ $0[bucket]?[key]?.first(where: matches) }) else { return nil }
+            let url = recordURL(bucket, key: key, versionId: old.versionId)
+            guard unlink(url.path) == 0 || errno == ENOENT else {
+                throw ObjectStoreError(description: "cannot delete \(bucket)/\(key): errno \(errno)")
+            }
+            Self.syncFolder(url.deletingLastPathComponent())
+            index.withLock { index in
+                var versions = index[bucket]?[key] ?? []
+                versions.removeAll(where: matches)
+                index[bucket]?[key] = versions.isEmpty ? nil : versions
+            }
+            return old
+        }
+        if let removed, !removed.blob.isEmpty { try? FileManager.default.removeItem(at: blobURL(bucket, removed.blob)) }
+        return removed
+    }
+
 
     /// Stores an object and returns its record.
     @discardableResult
@@ -283,7 +424,9 @@ public final class ObjectStore: ObjectStoring {
     }
 
     /// Makes a blob already in `blobs/` the object `key`: the record is written, synced and renamed
-    /// into place; the previous version's blob is removed.
+    /// into place. In a bucket never versioned, or with versioning suspended, it replaces the null
+    /// version (whose blob is removed); with versioning enabled it is a new version and the
+    /// others are kept.
     @discardableResult
     public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date,
                        partsCount: Int? = nil, segments: [Int]? = nil) throws(ObjectStoreError) -> ObjectRecord {
@@ -292,61 +435,33 @@ public final class ObjectStore: ObjectStoring {
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
             expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
-            tags: attributes.tags, partsCount: partsCount, segments: segments)
-        let records = folder(bucket).appendingPathComponent("records")
-        let encoded: Data
-        do { encoded = try Self.encoder.encode(record) } catch {
-            throw ObjectStoreError(description: "cannot encode the record of \(key): \(error)")
-        }
-        let temp = try Self.writeTemporary(encoded, in: records)
-        let previous = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
-            guard hasBucket(bucket) else {
-                unlink(temp.path)
-                throw ObjectStoreError(description: "no bucket \(bucket) in the store")
-            }
-            try Self.rename(temp, to: records.appendingPathComponent(Self.recordName(key)))
-            return index.withLock { index -> ObjectRecord? in
-                let old = index[bucket]?[key]
-                index[bucket, default: [:]][key] = record
-                return old
-            }
-        }
-        if let previous, previous.blob != blob { try? FileManager.default.removeItem(at: blobURL(bucket, previous.blob)) }
-        return record
+            tags: attributes.tags, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
+        return try commitVersion(bucket: bucket, record: record)
     }
 
-    /// Replaces the stored facts of an object (tags) without touching its bytes.
+    /// Replaces the stored facts of an object version (tags) without touching its bytes.
     public func update(bucket: String, record: ObjectRecord) throws(ObjectStoreError) {
-        let records = folder(bucket).appendingPathComponent("records")
+        let url = recordURL(bucket, key: record.key, versionId: record.versionId)
         let encoded: Data
         do { encoded = try Self.encoder.encode(record) } catch { throw ObjectStoreError(description: "cannot encode the record of \(record.key): \(error)") }
-        let temp = try Self.writeTemporary(encoded, in: records)
+        let temp = try Self.writeTemporary(encoded, in: url.deletingLastPathComponent())
+        let same: (ObjectRecord) -> Bool = { $0.versionId == record.versionId && $0.blob == record.blob }
         try commitLock.withLock { _ throws(ObjectStoreError) in
-            guard index.withLock({ $0[bucket]?[record.key]?.blob == record.blob }) else {
+            guard index.withLock({ $0[bucket]?[record.key]?.contains(where: same) ?? false }) else {
                 unlink(temp.path)
                 throw ObjectStoreError(description: "\(bucket)/\(record.key) changed meanwhile")
             }
-            try Self.rename(temp, to: records.appendingPathComponent(Self.recordName(record.key)))
-            index.withLock { $0[bucket]?[record.key] = record }
+            try Self.rename(temp, to: url)
+            index.withLock { index in
+                if let i = index[bucket]?[record.key]?.firstIndex(where: same) { index[bucket]?[record.key]?[i] = record }
+            }
         }
     }
 
-    /// Removes an object; false when there was none.
+    /// Removes an object (its null version); false when there was none.
     @discardableResult
     public func delete(bucket: String, key: String) throws(ObjectStoreError) -> Bool {
-        let removed = try commitLock.withLock { _ throws(ObjectStoreError) -> ObjectRecord? in
-            guard let old = index.withLock({ $0[bucket]?[key] }) else { return nil }
-            let url = folder(bucket).appendingPathComponent("records").appendingPathComponent(Self.recordName(key))
-            guard unlink(url.path) == 0 || errno == ENOENT else {
-                throw ObjectStoreError(description: "cannot delete \(bucket)/\(key): errno \(errno)")
-            }
-            Self.syncFolder(url.deletingLastPathComponent())
-            index.withLock { _ = $0[bucket]?.removeValue(forKey: key) }
-            return old
-        }
-        guard let removed else { return false }
-        try? FileManager.default.removeItem(at: blobURL(bucket, removed.blob))
-        return true
+        try deleteVersion(bucket: bucket, key: key, versionId: Self.nullVersionId) != nil
     }
 
     /// Reads an object's bytes, or a byte range of them (`range` in bytes, inclusive bounds).

@@ -54,6 +54,17 @@ import Testing
         #expect(denied.status != 0 && denied.stderr.contains("BucketNotEmpty"))
         _ = try cli(["s3", "rm", "--recursive", "s3://wire-cli-bucket/"])
         _ = try cli(["s3api", "delete-bucket", "--bucket", "wire-cli-bucket"])
+
+        // A versioned bucket: as in AWS, `rb --force` removes only the current objects (each becomes a
+        // delete marker), so the versions left keep the bucket from being deleted.
+        _ = try cli(["s3api", "create-bucket", "--bucket", "wire-cli-versioned"])
+        _ = try cli(["s3api", "put-bucket-versioning", "--bucket", "wire-cli-versioned", "--versioning-configuration", "Status=Enabled"])
+        #expect(try cli(["s3api", "get-bucket-versioning", "--bucket", "wire-cli-versioned"]).stdout.contains("\"Enabled\""))
+        _ = try cli(["s3", "cp", source.appendingPathComponent("one.txt").path, "s3://wire-cli-versioned/one.txt"])
+        let rb = try runProcess(aws, ["s3", "rb", "--force", "s3://wire-cli-versioned"], environment: env)
+        #expect(rb.status != 0 && rb.stderr.contains("BucketNotEmpty"), "\(rb.stderr)")
+        let versions = try cli(["s3api", "list-object-versions", "--bucket", "wire-cli-versioned"]).stdout
+        #expect(versions.contains("\"DeleteMarkers\"") && versions.contains("\"Versions\"") && versions.contains("\"Key\": \"one.txt\""))
     }
 
     /// 100 writers upload objects, a quarter of them multipart, while `glueshim serve` is killed with

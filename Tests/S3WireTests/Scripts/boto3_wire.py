@@ -117,8 +117,9 @@ check(code_of(lambda: s3.head_object(Bucket=bucket, Key="copy.txt")) == "404", "
 check(code_of(lambda: s3.put_object_acl(Bucket=bucket, Key="small.txt", ACL="public-read")) is None, "put_object_acl")
 check(code_of(lambda: s3.get_object_acl(Bucket=bucket, Key="small.txt")) is None, "get_object_acl")
 check(s3.get_object(Bucket=bucket, Key="small.txt")["Body"].read() == b"hello world", "object kept after put_object_acl")
-check(code_of(lambda: s3.list_object_versions(Bucket=bucket)) == "NotImplemented", "list_object_versions")
-check(code_of(lambda: s3.get_bucket_versioning(Bucket=bucket)) == "NotImplemented", "get_bucket_versioning")
+# A bucket never versioned: no Status, and its objects listed as null versions.
+check("Status" not in s3.get_bucket_versioning(Bucket=bucket), "never versioned")
+check(all(v["VersionId"] == "null" for v in s3.list_object_versions(Bucket=bucket, Prefix="small")["Versions"]), "null versions")
 
 # Keys are opaque.
 for key in ["../x", "a//b", "trailing/", "ünï/鍵", "k" * 1024]:
@@ -203,6 +204,47 @@ try:
     check(False, "tampered presigned URL accepted")
 except urllib.error.HTTPError as e:
     check(e.code == 403, f"tampered presigned status {e.code}")
+
+# Versioning: every write kept, delete markers, versions read and deleted one by one.
+vbucket = bucket + "-versioned"
+s3.create_bucket(Bucket=vbucket)
+s3.put_bucket_versioning(Bucket=vbucket, VersioningConfiguration={"Status": "Enabled"})
+check(s3.get_bucket_versioning(Bucket=vbucket)["Status"] == "Enabled", "versioning enabled")
+first = s3.put_object(Bucket=vbucket, Key="doc.txt", Body=b"first")["VersionId"]
+second = s3.put_object(Bucket=vbucket, Key="doc.txt", Body=b"second")["VersionId"]
+check(first and second and first != second, f"version ids {first} {second}")
+check(s3.get_object(Bucket=vbucket, Key="doc.txt")["Body"].read() == b"second", "latest version")
+check(s3.get_object(Bucket=vbucket, Key="doc.txt", VersionId=first)["Body"].read() == b"first", "get by version")
+check(s3.head_object(Bucket=vbucket, Key="doc.txt", VersionId=first)["ContentLength"] == 5, "head by version")
+listed = s3.list_object_versions(Bucket=vbucket)
+check([(v["VersionId"], v["IsLatest"]) for v in listed["Versions"]] == [(second, True), (first, False)], f"versions {listed['Versions']}")
+check(listed["Versions"][0]["Size"] == 6 and listed["Versions"][0]["Owner"]["ID"], "version fields")
+deleted = s3.delete_object(Bucket=vbucket, Key="doc.txt")
+check(deleted["DeleteMarker"] and deleted["VersionId"], f"delete marker {deleted}")
+try:
+    s3.get_object(Bucket=vbucket, Key="doc.txt")
+    check(False, "get after delete marker")
+except ClientError as e:
+    check(e.response["Error"]["Code"] == "NoSuchKey", "NoSuchKey after delete marker")
+    check(e.response["ResponseMetadata"]["HTTPHeaders"].get("x-amz-delete-marker") == "true", "x-amz-delete-marker on 404")
+markers = s3.list_object_versions(Bucket=vbucket)["DeleteMarkers"]
+check([(m["VersionId"], m["IsLatest"]) for m in markers] == [(deleted["VersionId"], True)], f"delete markers {markers}")
+check(code_of(lambda: s3.delete_bucket(Bucket=vbucket)) == "BucketNotEmpty", "versions keep the bucket")
+gone = s3.delete_object(Bucket=vbucket, Key="doc.txt", VersionId=first)
+check(gone["VersionId"] == first, "delete of a version")
+check(code_of(lambda: s3.get_object(Bucket=vbucket, Key="doc.txt", VersionId=first)) == "NoSuchVersion", "deleted version gone")
+for i in range(5):
+    s3.put_object(Bucket=vbucket, Key=f"page/{i}", Body=b"x")
+pages = list(s3.get_paginator("list_object_versions").paginate(Bucket=vbucket, PaginationConfig={"PageSize": 2}))
+check(len(pages) >= 3 and sum(len(p.get("Versions", [])) + len(p.get("DeleteMarkers", [])) for p in pages) == 7, "paged versions")
+# Emptying a versioned bucket: every version and marker deleted by id.
+for page in s3.get_paginator("list_object_versions").paginate(Bucket=vbucket):
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+    if objects:
+        res = s3.delete_objects(Bucket=vbucket, Delete={"Objects": objects})
+        check(not res.get("Errors"), f"delete versions {res}")
+check(not s3.list_object_versions(Bucket=vbucket).get("Versions"), "emptied")
+s3.delete_bucket(Bucket=vbucket)
 
 # Clean up: BucketNotEmpty until empty.
 check(code_of(lambda: s3.delete_bucket(Bucket=bucket)) == "BucketNotEmpty", "BucketNotEmpty")
