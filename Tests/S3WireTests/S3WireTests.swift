@@ -60,6 +60,14 @@ import Testing
         _ = try cli(["s3api", "create-bucket", "--bucket", "wire-cli-versioned"])
         _ = try cli(["s3api", "put-bucket-versioning", "--bucket", "wire-cli-versioned", "--versioning-configuration", "Status=Enabled"])
         #expect(try cli(["s3api", "get-bucket-versioning", "--bucket", "wire-cli-versioned"]).stdout.contains("\"Enabled\""))
+        // `s3 sync` into a versioned bucket: a second sync uploads nothing, a changed file becomes a
+        // second version of its key.
+        _ = try cli(["s3", "sync", source.path, "s3://wire-cli-versioned/sync/"])
+        #expect(try cli(["s3", "sync", source.path, "s3://wire-cli-versioned/sync/"]).stdout.isEmpty)
+        try Data("one, changed".utf8).write(to: source.appendingPathComponent("sub/two.txt"))
+        #expect(try cli(["s3", "sync", source.path, "s3://wire-cli-versioned/sync/"]).stdout.contains("sync/sub/two.txt"))
+        let synced = try cli(["s3api", "list-object-versions", "--bucket", "wire-cli-versioned", "--prefix", "sync/sub/two.txt"]).stdout
+        #expect(synced.components(separatedBy: "\"VersionId\"").count - 1 == 2, "\(synced)")
         _ = try cli(["s3", "cp", source.appendingPathComponent("one.txt").path, "s3://wire-cli-versioned/one.txt"])
         let rb = try runProcess(aws, ["s3", "rb", "--force", "s3://wire-cli-versioned"], environment: env)
         #expect(rb.status != 0 && rb.stderr.contains("BucketNotEmpty"), "\(rb.stderr)")
