@@ -83,6 +83,8 @@ enum ErrorCode {
         /// A part other than the last is under the minimum part size.
         static let entityTooSmall = "EntityTooSmall"
         static let preconditionFailed = "PreconditionFailed"
+        /// A conditional write lost a race to another write of the same key.
+        static let conditionalRequestConflict = "ConditionalRequestConflict"
         /// Carried by a bare 304; never rendered as a body.
         static let notModified = "NotModified"
         /// The trailer of an aws-chunked body is not well formed.

@@ -74,8 +74,14 @@ extension S3Service {
         return nil
     }
 
+    /// The store's failure as S3 answers it: a conditional write that lost a race is 409
+    /// ConditionalRequestConflict; anything else is an internal error.
     static func internalError(_ error: ObjectStoreError) -> AWSServiceError {
-        AWSServiceError(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(error.description))")
+        if error.conflict {
+            return AWSServiceError(code: ErrorCode.S3.conditionalRequestConflict, status: 409,
+                                   message: "A conflicting operation occurred. If using PutObject you can retry the request. If using multipart upload you should initiate another CreateMultipartUpload request and re-upload each part.")
+        }
+        return AWSServiceError(code: ErrorCode.internalError, status: 500, message: "We encountered an internal error. Please try again. (\(error.description))")
     }
 
     static func malformedXML() -> AWSServiceError {

@@ -191,10 +191,15 @@ extension S3Service {
                 checksumType = "COMPOSITE"
             }
         }
-        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
+        let expecting: CommitPrecondition?
+        switch writeConditions(request, name, key) {
+        case .failure(let failed): return .failure(failed)
+        case .success(let precondition): expecting = precondition
+        }
         let record: ObjectRecord
         do {
-            record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now)
+            record = try configuration.store.completeUpload(bucket: name, upload: upload, parts: chosen, etag: etag, checksums: checksums, now: now,
+                                                            expecting: expecting)
         } catch { return .failure(Self.internalError(error)) }
         var whole = S3Checksum.Accumulator(.crc64nvme)
         if checksumType == "FULL_OBJECT", (try? configuration.store.scan(bucket: name, record: record, observe: { whole.update($0) })) != nil {

@@ -162,7 +162,11 @@ extension S3Service {
         let source: (S3Bucket, ObjectRecord, ClosedRange<Int>?)
         switch readCopySource(request, caller: caller, now: now, operation: "CopyObject", range: false) { case .failure(let e): return .failure(e); case .success(let s): source = s }
         if let denied = authorize(caller, operation: "CopyObject", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
-        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
+        let expecting: CommitPrecondition?
+        switch writeConditions(request, name, key) {
+        case .failure(let failed): return .failure(failed)
+        case .success(let precondition): expecting = precondition
+        }
         let (sourceBucket, record, _) = source
         if sourceBucket.name == name, record.key == key, directive == "COPY", request.header("x-amz-checksum-algorithm") == nil {
             return .failure(AWSServiceError(code: ErrorCode.S3.invalidRequest, status: 400, message: "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes."))
@@ -191,7 +195,7 @@ extension S3Service {
             let staged = try configuration.store.stageCopy(bucket: sourceBucket.name, record: record, range: nil) { state?.update($0) }
             if let state { attributes.checksums = [state.algorithm.rawValue: state.finalizeBase64()] }
             let stored = try configuration.store.putStaged(bucket: name, key: key, staged: staged.url, size: staged.size,
-                                                           etag: "\"\(staged.md5)\"", attributes: attributes, now: now)
+                                                           etag: "\"\(staged.md5)\"", attributes: attributes, now: now, expecting: expecting)
             var xml = "<CopyObjectResult xmlns=\"\(Self.namespace)\"><ETag>\(XML.escape(stored.etag))</ETag><LastModified>\(XML.timestamp(stored.lastModified))</LastModified>"
             for (algorithm, value) in stored.checksums.sorted(by: { $0.key < $1.key }) { xml += "<Checksum\(algorithm)>\(value)</Checksum\(algorithm)>" }
             xml += "</CopyObjectResult>"

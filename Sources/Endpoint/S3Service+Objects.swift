@@ -146,14 +146,18 @@ extension S3Service {
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
-        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
+        let expecting: CommitPrecondition?
+        switch writeConditions(request, name, key) {
+        case .failure(let failed): return .failure(failed)
+        case .success(let precondition): expecting = precondition
+        }
         do {
             let record: ObjectRecord
             if let staged = payload.staged {
                 record = try configuration.store.putStaged(bucket: name, key: key, staged: staged.take(), size: staged.size,
-                                                           etag: "\"\(staged.md5Hex)\"", attributes: attributes, now: now)
+                                                           etag: "\"\(staged.md5Hex)\"", attributes: attributes, now: now, expecting: expecting)
             } else {
-                record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now)
+                record = try configuration.store.put(bucket: name, key: key, body: payload.data, attributes: attributes, now: now, expecting: expecting)
             }
             var headers: [(String, String)] = [("ETag", record.etag)] + versionIdHeader(name, record)
             for (algorithm, value) in record.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
@@ -346,6 +350,14 @@ extension S3Service {
 
     /// Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` fails when the key
     /// exists; `If-Match: <etag>` fails when it differs, and answers NoSuchKey when there is no object.
+    /// On success, what the write must still find when it commits (nil for an unconditional write):
+    /// a write that lost a race to another answers 409 ConditionalRequestConflict.
+    func writeConditions(_ request: EndpointRequest, _ name: String, _ key: String) -> Result<CommitPrecondition?, AWSServiceError> {
+        if let failed = checkWriteConditions(request, name, key) { return .failure(failed) }
+        guard request.header("if-match") != nil || request.header("if-none-match") != nil else { return .success(nil) }
+        return .success(CommitPrecondition(seen: configuration.store.record(bucket: name, key: key)))
+    }
+
     func checkWriteConditions(_ request: EndpointRequest, _ name: String, _ key: String) -> AWSServiceError? {
         let ifMatch = request.header("if-match"), ifNoneMatch = request.header("if-none-match")
         guard ifMatch != nil || ifNoneMatch != nil else { return nil }

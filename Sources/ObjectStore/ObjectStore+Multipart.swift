@@ -92,21 +92,34 @@ extension ObjectStore {
     /// `blobs/`, so no byte is copied; the upload keeps its own links until the record is
     /// committed, so a crash before that leaves the upload whole. Where links cannot be made,
     /// the parts are joined into one file instead.
-    public func completeUpload(bucket: String, upload: MultipartUpload, parts: [PartRecord], etag: String, checksums: [String: String], now: Date) throws(ObjectStoreError) -> ObjectRecord {
+    public func completeUpload(bucket: String, upload: MultipartUpload, parts: [PartRecord], etag: String, checksums: [String: String], now: Date,
+                               expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
         guard let folder = uploadFolder(bucket, upload.uploadId) else { throw ObjectStoreError(description: "no upload \(upload.uploadId)") }
         let blobs = self.folder(bucket).appendingPathComponent("blobs")
         let blob = UUID().uuidString.lowercased()
         var attributes = upload.attributes.attributes
         attributes.checksums = checksums
         let record: ObjectRecord
+        // A conditional completion that loses its race throws before the upload is removed: it can be completed again.
         if let linked = try linkParts(parts, from: folder, in: blobs) {
             try Self.rename(linked, to: blobs.appendingPathComponent(blob))
-            record = try commit(bucket: bucket, key: upload.key, blob: blob, size: parts.reduce(0) { $0 + $1.size }, etag: etag,
-                                attributes: attributes, now: now, partsCount: parts.count, segments: parts.map(\.size))
+            do {
+                record = try commit(bucket: bucket, key: upload.key, blob: blob, size: parts.reduce(0) { $0 + $1.size }, etag: etag,
+                                    attributes: attributes, now: now, partsCount: parts.count, segments: parts.map(\.size), expecting: expecting)
+            } catch {
+                if error.conflict { try? FileManager.default.removeItem(at: blobs.appendingPathComponent(blob)) }
+                throw error
+            }
         } else {
             let (joined, size) = try joinParts(parts, from: folder, in: blobs)
             try Self.rename(joined, to: blobs.appendingPathComponent(blob))
-            record = try commit(bucket: bucket, key: upload.key, blob: blob, size: size, etag: etag, attributes: attributes, now: now, partsCount: parts.count)
+            do {
+                record = try commit(bucket: bucket, key: upload.key, blob: blob, size: size, etag: etag, attributes: attributes, now: now,
+                                    partsCount: parts.count, expecting: expecting)
+            } catch {
+                if error.conflict { try? FileManager.default.removeItem(at: blobs.appendingPathComponent(blob)) }
+                throw error
+            }
         }
         abortUpload(bucket: bucket, uploadId: upload.uploadId)
         return record

@@ -38,14 +38,20 @@ extension ObjectStore {
 
     /// Makes a complete, synced staging file the object `key`.
     @discardableResult
-    public func putStaged(bucket: String, key: String, staged: URL, size: Int, etag: String, attributes: ObjectAttributes, now: Date) throws(ObjectStoreError) -> ObjectRecord {
+    public func putStaged(bucket: String, key: String, staged: URL, size: Int, etag: String, attributes: ObjectAttributes, now: Date,
+                          expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
         guard hasBucket(bucket) else {
             unlink(staged.path)
             throw ObjectStoreError(description: "no bucket \(bucket) in the store")
         }
         let blob = UUID().uuidString.lowercased()
         try Self.rename(staged, to: blobURL(bucket, blob))
-        return try commit(bucket: bucket, key: key, blob: blob, size: size, etag: etag, attributes: attributes, now: now)
+        do {
+            return try commit(bucket: bucket, key: key, blob: blob, size: size, etag: etag, attributes: attributes, now: now, expecting: expecting)
+        } catch {
+            if error.conflict { try? FileManager.default.removeItem(at: blobURL(bucket, blob)) }
+            throw error
+        }
     }
 
     /// Makes a complete, synced staging file part `partNumber` of an upload.

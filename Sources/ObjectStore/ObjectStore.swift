@@ -76,7 +76,30 @@ public struct ObjectAttributes: Sendable, Hashable {
 /// A storage failure; the S3 layer turns it into `InternalError`.
 public struct ObjectStoreError: Error, Sendable, CustomStringConvertible {
     public var description: String
-    public init(description: String) { self.description = description }
+    /// The write lost a race: the object changed after its condition was checked.
+    public var conflict = false
+    public init(description: String, conflict: Bool = false) {
+        self.description = description
+        self.conflict = conflict
+    }
+}
+
+/// What a conditional write saw of its key when it checked its condition: the write commits only
+/// if the key is still so when its record goes into place (checked under the commit lock).
+public struct CommitPrecondition: Sendable, Hashable {
+    /// The latest version's sequence and blob when checked; nil when the key had no object.
+    public var sequence: Int?
+    public var blob: String?
+
+    public init(seen record: ObjectRecord?) {
+        sequence = record?.sequence
+        blob = record?.blob
+    }
+
+    func holds(for latest: ObjectRecord?) -> Bool {
+        let current = latest.flatMap { $0.isDeleteMarker ? nil : $0 }
+        return current?.sequence == sequence && current?.blob == blob
+    }
 }
 
 /// What a backend holding S3 objects offers; `ObjectStore` keeps them on the local disk.
@@ -345,7 +368,7 @@ public final class ObjectStore: ObjectStoring {
 
     /// Writes `record` (a new version, or a null version replacing the one before) as the latest
     /// version of its key.
-    private func commitVersion(bucket: String, record: ObjectRecord) throws(ObjectStoreError) -> ObjectRecord {
+    private func commitVersion(bucket: String, record: ObjectRecord, expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
         var record = record
         record.sequence = sequence.withLock { $0 += 1; return $0 }
         let url = recordURL(bucket, key: record.key, versionId: record.versionId)
@@ -364,6 +387,10 @@ public final class ObjectStore: ObjectStoring {
             guard hasBucket(bucket) else {
                 unlink(temp.path)
                 throw ObjectStoreError(description: "no bucket \(bucket) in the store")
+            }
+            if let expecting, !expecting.holds(for: index.withLock({ $0[bucket]?[record.key]?.first })) {
+                unlink(temp.path)
+                throw ObjectStoreError(description: "\(bucket)/\(record.key) changed after its condition was checked", conflict: true)
             }
             try Self.rename(temp, to: url)
             return index.withLock { index -> ObjectRecord? in
@@ -414,13 +441,26 @@ public final class ObjectStore: ObjectStoring {
     /// Stores an object and returns its record.
     @discardableResult
     public func put(bucket: String, key: String, body: Data, attributes: ObjectAttributes, now: Date) throws(ObjectStoreError) -> ObjectRecord {
+        try put(bucket: bucket, key: key, body: body, attributes: attributes, now: now, expecting: nil)
+    }
+
+    /// Stores an object if the key is still as `expecting` saw it (a conditional write).
+    @discardableResult
+    public func put(bucket: String, key: String, body: Data, attributes: ObjectAttributes, now: Date,
+                    expecting: CommitPrecondition?) throws(ObjectStoreError) -> ObjectRecord {
         guard hasBucket(bucket) else { throw ObjectStoreError(description: "no bucket \(bucket) in the store") }
         let blobs = folder(bucket).appendingPathComponent("blobs")
         let temp = try Self.writeTemporary(body, in: blobs)
         let blob = UUID().uuidString.lowercased()
         try Self.rename(temp, to: blobs.appendingPathComponent(blob))
         let md5 = Insecure.MD5.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        return try commit(bucket: bucket, key: key, blob: blob, size: body.count, etag: "\"\(md5)\"", attributes: attributes, now: now)
+        do {
+            return try commit(bucket: bucket, key: key, blob: blob, size: body.count, etag: "\"\(md5)\"", attributes: attributes, now: now,
+                              expecting: expecting)
+        } catch {
+            if error.conflict { try? FileManager.default.removeItem(at: blobs.appendingPathComponent(blob)) }
+            throw error
+        }
     }
 
     /// Makes a blob already in `blobs/` the object `key`: the record is written, synced and renamed
@@ -429,14 +469,14 @@ public final class ObjectStore: ObjectStoring {
     /// others are kept.
     @discardableResult
     public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date,
-                       partsCount: Int? = nil, segments: [Int]? = nil) throws(ObjectStoreError) -> ObjectRecord {
+                       partsCount: Int? = nil, segments: [Int]? = nil, expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
         let record = ObjectRecord(
             key: key, size: size, etag: etag, lastModified: now,
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
             expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
             tags: attributes.tags, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
-        return try commitVersion(bucket: bucket, record: record)
+        return try commitVersion(bucket: bucket, record: record, expecting: expecting)
     }
 
     /// Replaces the stored facts of an object version (tags) without touching its bytes.
