@@ -333,9 +333,10 @@ extension S3Service {
         }
         let sizes: [Int]
         if let count = record.partsCount {
-            // The part sizes are kept for parts linked in place; parts joined into one file keep only their count.
-            guard let segments = record.segments, segments.count == count else { return .failure(.s3NotImplemented) }
-            sizes = segments
+            // The part sizes: the segments of parts linked in place, or those kept for parts joined into one file
+            // (objects joined before part sizes were kept have only their count).
+            guard let parts = record.segments ?? record.partSizes, parts.count == count else { return .failure(.s3NotImplemented) }
+            sizes = parts
         } else {
             sizes = [record.size]
         }

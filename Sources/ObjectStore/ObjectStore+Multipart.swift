@@ -115,7 +115,7 @@ extension ObjectStore {
             try Self.rename(joined, to: blobs.appendingPathComponent(blob))
             do {
                 record = try commit(bucket: bucket, key: upload.key, blob: blob, size: size, etag: etag, attributes: attributes, now: now,
-                                    partsCount: parts.count, expecting: expecting)
+                                    partsCount: parts.count, partSizes: parts.map(\.size), expecting: expecting)
             } catch {
                 if error.conflict { try? FileManager.default.removeItem(at: blobs.appendingPathComponent(blob)) }
                 throw error

@@ -38,6 +38,9 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     public var deleteMarker: Bool?
     /// The order in which versions of a key were written: the latest has the highest.
     public var sequence: Int?
+    /// The sizes of a multipart object's parts, in order, when its bytes were joined into one
+    /// file (where `segments` is nil), for GetObject's `partNumber`.
+    public var partSizes: [Int]? = nil
 
     /// Whether this is the `null` version of its key.
     public var isNullVersion: Bool { versionId == nil || versionId == ObjectStore.nullVersionId }
@@ -469,13 +472,15 @@ public final class ObjectStore: ObjectStoring {
     /// others are kept.
     @discardableResult
     public func commit(bucket: String, key: String, blob: String, size: Int, etag: String, attributes: ObjectAttributes, now: Date,
-                       partsCount: Int? = nil, segments: [Int]? = nil, expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
-        let record = ObjectRecord(
+                       partsCount: Int? = nil, segments: [Int]? = nil, partSizes: [Int]? = nil,
+                       expecting: CommitPrecondition? = nil) throws(ObjectStoreError) -> ObjectRecord {
+        var record = ObjectRecord(
             key: key, size: size, etag: etag, lastModified: now,
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
             expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
             tags: attributes.tags, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
+        record.partSizes = partSizes
         return try commitVersion(bucket: bucket, record: record, expecting: expecting)
     }
 

@@ -1,6 +1,9 @@
 import Foundation
 import ObjectStore
 import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 @testable import Endpoint
 
 /// A conditional write commits only if its key is still as it was when the condition was checked;
@@ -35,5 +38,26 @@ import Testing
         // No blob of a lost write stays behind: one record, one blob.
         let blobs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("b/blobs").path).filter { !$0.hasPrefix(".") }
         #expect(blobs.count == 1, "\(blobs)")
+    }
+}
+
+/// A multipart object whose parts were joined into one file (where hard links fail) keeps its part
+/// sizes, so GetObject's `partNumber` serves each part as for parts linked in place.
+@Suite struct JoinedPartsTests {
+    @Test func partNumberOfAJoinedMultipartObject() async throws {
+        try await Harness.with { h in
+            let store = h.endpoint.configuration.store
+            let whole = try store.put(bucket: dataBucket, key: "joined.bin", body: Data("aaaaabbb".utf8), attributes: ObjectAttributes(), now: Date())
+            _ = try store.commit(bucket: dataBucket, key: "joined.bin", blob: whole.blob, size: 8, etag: "\"joined-2\"",
+                                 attributes: ObjectAttributes(), now: Date(), partsCount: 2, partSizes: [5, 3])
+            let role = try await h.dataRole()
+            let (second, response) = try await role.send(service: "s3", method: "GET", path: "/\(dataBucket)/joined.bin", query: "partNumber=2",
+                                                         body: Data(), headers: [])
+            #expect(String(decoding: second, as: UTF8.self) == "bbb")
+            #expect(response.value(forHTTPHeaderField: "x-amz-mp-parts-count") == "2")
+            let (first, _) = try await role.send(service: "s3", method: "GET", path: "/\(dataBucket)/joined.bin", query: "partNumber=1",
+                                                 body: Data(), headers: [])
+            #expect(String(decoding: first, as: UTF8.self) == "aaaaa")
+        }
     }
 }
