@@ -94,13 +94,6 @@ struct S3Service: Sendable {
         return self.access.check(access, service: "s3", operation: operation, shape: .s3, now: now, record: record).error
     }
 
-    /// Records an S3 call refused or answered before any policy was consulted.
-    func recordCall(_ caller: Caller, operation: String, action: String, resource: String, allowed: Bool, reason: String, now: Date, error: AWSServiceError?,
-                    status: Int = 200, explanation: [String]? = nil) {
-        access.record(AccessRequest(caller: caller, action: action, resource: resource), service: "s3", operation: operation,
-                      decision: allowed ? "allow" : "deny", reason: reason, error: error, status: status, now: now, explanation: explanation)
-    }
-
     static func canonicalUserId(_ account: String) -> String {
         SHA256.hash(data: Data("glueshim-canonical-user:\(account)".utf8)).map { String(format: "%02x", $0) }.joined()
     }
