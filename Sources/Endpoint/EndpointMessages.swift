@@ -1,6 +1,7 @@
 import Foundation
 import SigV4
 import ObjectStore
+import World
 
 /// A request as the endpoint sees it once the body is read.
 struct EndpointRequest: Sendable {
@@ -14,6 +15,9 @@ struct EndpointRequest: Sendable {
     var requestId: String
     /// An S3 upload body streamed to disk instead of `body`.
     var staged: StagedBody? = nil
+    /// The connection the request came on, and the TLS version negotiated on it ("1.2", "1.3").
+    var transport: Transport = .http
+    var tlsVersion: String? = nil
 
     func header(_ name: String) -> String? {
         headers.first { SigV4.equalsIgnoringCase($0.name, name) }?.value

@@ -128,6 +128,7 @@ final class ServiceRouter: Sendable {
                                       headers: head.headers, payloadHash: declaredHash ?? SigV4.unsignedPayload)
 
         var caller = Caller.anonymous
+        caller.transport = head.transport
         var service: (any EndpointService)?
         var secret: String?
         if let authorization {
@@ -149,7 +150,7 @@ final class ServiceRouter: Sendable {
             if let error = checkSession(head, issued, service: authorization.service, now: now) {
                 return .answered(error.response(proto, requestId: head.requestId))
             }
-            caller = Caller(principal: issued.principal, credential: issued)
+            caller = Caller(principal: issued.principal, credential: issued, transport: head.transport)
             service = services[authorization.service]
             if service == nil {
                 return .answered(unserved(head, service: authorization.service, caller: caller, now: now))

@@ -1,16 +1,24 @@
 import Foundation
 import IAMPolicy
 
-/// The authenticated caller of one request: who, and with which credentials.
+/// The authenticated caller of one request: who, with which credentials, and how the request
+/// reached the endpoint.
 public struct Caller: Sendable {
     public var principal: PrincipalIdentity
     public var credential: IssuedCredential?
     public var sourceIP: String = "127.0.0.1"
+    /// The connection the request came on; `aws:SecureTransport` follows it.
+    public var transport: Transport = .jobs
+    /// Condition keys the service read off this request (its headers, query and signature)
+    /// before knowing which action it authorizes; the service keeps those its action supports.
+    public var requestKeys: [String: [String]] = [:]
 
-    public init(principal: PrincipalIdentity, credential: IssuedCredential? = nil, sourceIP: String = "127.0.0.1") {
+    public init(principal: PrincipalIdentity, credential: IssuedCredential? = nil, sourceIP: String = "127.0.0.1",
+                transport: Transport = .jobs) {
         self.principal = principal
         self.credential = credential
         self.sourceIP = sourceIP
+        self.transport = transport
     }
 
     public static let anonymous = Caller(principal: PrincipalIdentity(kind: .anonymous, arn: "anonymous", account: nil), credential: nil)
@@ -49,19 +57,23 @@ public struct AccessRequest: Sendable {
     public var resource: String
     /// The resource's owner and policy when the service holds them; nil: found in the world.
     public var target: ResourceTarget?
-    public var transport: Transport
+    /// The caller's connection.
+    public var transport: Transport {
+        get { caller.transport }
+        set { caller.transport = newValue }
+    }
     /// Condition keys the service derives from the request itself (`s3:*`, `sts:ExternalId`,
     /// `aws:RequestTag/*`, ...). They win over keys derived from the world and the caller.
     public var requestContext: [String: [String]]
 
     public init(caller: Caller, action: String, resource: String, target: ResourceTarget? = nil,
-                transport: Transport = .jobs, requestContext: [String: [String]] = [:]) {
+                transport: Transport? = nil, requestContext: [String: [String]] = [:]) {
         self.caller = caller
         self.action = action
         self.resource = resource
         self.target = target
-        self.transport = transport
         self.requestContext = requestContext
+        if let transport { self.caller.transport = transport }
     }
 }
 
