@@ -12,6 +12,7 @@ enum ErrorCode {
     static let invalidAccessKeyId = "InvalidAccessKeyId"
     static let invalidClientTokenId = "InvalidClientTokenId"
     static let invalidToken = "InvalidToken"
+    static let signatureDoesNotMatch = "SignatureDoesNotMatch"
     static let expiredToken = "ExpiredToken"
     static let incompleteBody = "IncompleteBody"
     static let entityTooLarge = "EntityTooLarge"

@@ -40,7 +40,8 @@ extension S3Service {
         let upload: MultipartUpload
         do {
             upload = try configuration.store.createUpload(bucket: name, key: key, attributes: attributes, checksumAlgorithm: algorithm,
-                                                          initiator: caller.principal.arn, now: now)
+                                                          initiator: caller.principal.arn, now: now,
+                                                          conditionKeys: caller.requestKeys.filter { S3ConditionKeys.isCreationKey($0.key) })
         } catch { return .failure(Self.internalError(error)) }
         var xml = "<InitiateMultipartUploadResult xmlns=\"\(Self.namespace)\"><Bucket>\(XML.escape(name))</Bucket><Key>\(XML.escape(key))</Key><UploadId>\(upload.uploadId)</UploadId></InitiateMultipartUploadResult>"
         xml = xml + ""
@@ -50,6 +51,17 @@ extension S3Service {
             response.headers.append(("x-amz-checksum-type", algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"))
         }
         return .success(response)
+    }
+
+    /// The condition keys a part or a completion is authorized with: the request's own, with what
+    /// the object is created with (ACL, encryption, storage class, tags) taken from the request
+    /// that created the upload, which is what S3 holds the upload to.
+    func uploadKeys(_ caller: Caller, bucket: String, key: String, _ request: EndpointRequest) -> [String: [String]] {
+        var keys = caller.requestKeys.filter { !S3ConditionKeys.isCreationKey($0.key) }
+        if let id = request.queryItems["uploadId"], let upload = configuration.store.upload(bucket: bucket, uploadId: id), upload.key == key {
+            for (name, values) in upload.conditionKeys ?? [:] { keys[name] = values }
+        }
+        return keys
     }
 
     func partNumber(_ request: EndpointRequest) -> Result<Int, AWSServiceError> {
@@ -66,7 +78,8 @@ extension S3Service {
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let copy = request.header("x-amz-copy-source") != nil
         // Parts are authorized as s3:PutObject on the object, as S3 does.
-        if let denied = authorize(caller, operation: copy ? "UploadPartCopy" : "UploadPart", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: copy ? "UploadPartCopy" : "UploadPart", action: "s3:PutObject", bucket: bucket, key: key, now: now,
+                                  requestKeys: uploadKeys(caller, bucket: name, key: key, request)) { return .failure(denied) }
         let number: Int
         switch partNumber(request) { case .failure(let e): return .failure(e); case .success(let n): number = n }
         let upload: MultipartUpload
@@ -126,7 +139,8 @@ extension S3Service {
     func completeMultipartUpload(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "CompleteMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "CompleteMultipartUpload", action: "s3:PutObject", bucket: bucket, key: key, now: now,
+                                  requestKeys: uploadKeys(caller, bucket: name, key: key, request)) { return .failure(denied) }
         let upload: MultipartUpload
         let found = findUpload(name, key, request)
         let body: Data

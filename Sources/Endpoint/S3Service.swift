@@ -22,21 +22,23 @@ struct S3Service: Sendable {
     func address(of request: EndpointRequest) -> Address {
         var path = request.rawPath
         if path.hasPrefix("/") { path.removeFirst() }
-        // Virtual-hosted style: BUCKET.localhost[:port] (also BUCKET.s3.localhost).
-        if let host = request.header("host")?.split(separator: ":").first.map(String.init),
-           host.hasSuffix(".localhost") {
-            var bucket = String(host.dropLast(".localhost".count))
-            if bucket.hasSuffix(".s3") { bucket = String(bucket.dropLast(3)) }
-            if !bucket.isEmpty && bucket != "s3" {
-                let key = path.isEmpty ? nil : Self.decodePath(path)
-                return Address(bucket: bucket, key: key)
-            }
+        if let bucket = Self.virtualHostBucket(request.header("host")) {
+            return Address(bucket: bucket, key: path.isEmpty ? nil : Self.decodePath(path))
         }
         if path.isEmpty { return Address(bucket: nil, key: nil) }
         guard let slash = path.firstIndex(of: "/") else { return Address(bucket: Self.decodePath(path), key: nil) }
         let bucket = Self.decodePath(String(path[..<slash]))
         let key = String(path[path.index(after: slash)...])
         return Address(bucket: bucket, key: key.isEmpty ? nil : Self.decodePath(key))
+    }
+
+    /// The bucket a virtual-hosted request names in its host: BUCKET.localhost[:port] (also
+    /// BUCKET.s3.localhost); nil for path-style requests.
+    static func virtualHostBucket(_ hostHeader: String?) -> String? {
+        guard let host = hostHeader?.split(separator: ":").first.map(String.init), host.hasSuffix(".localhost") else { return nil }
+        var bucket = String(host.dropLast(".localhost".count))
+        if bucket.hasSuffix(".s3") { bucket = String(bucket.dropLast(3)) }
+        return bucket.isEmpty || bucket == "s3" ? nil : bucket
     }
 
     static func decodePath(_ s: String) -> String { s.removingPercentEncoding ?? s }
@@ -46,7 +48,11 @@ struct S3Service: Sendable {
         // A browser's CORS preflight is never signed: the bucket's CORS rules answer it.
         if request.method == "OPTIONS" { return preflight(request, address: address) }
         // Presigned requests carry their signature in the query: not part of the operation.
-        let query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
+        var query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
+        if query["Signature"] != nil, query["AWSAccessKeyId"] != nil {
+            // Signature Version 2's presigned parameters.
+            for name in ["AWSAccessKeyId", "Signature", "Expires"] { query[name] = nil }
+        }
         let result: Result<EndpointResponse, AWSServiceError>
         if let name = address.bucket, let wrong = wrongRegion(name, key: address.key, request, query: query) {
             return wrong.response(.restXML, requestId: request.requestId)
@@ -55,6 +61,9 @@ struct S3Service: Sendable {
         let level: S3Level = address.bucket == nil ? .service : (address.key == nil ? .bucket : .object)
         let resolution = S3Routes.resolve(method: request.method, level: level, query: query, header: request.header)
         if case .route(let route) = resolution, let handler = route.handler {
+            // The request's condition keys are read once; each authorization keeps its action's.
+            var caller = caller
+            caller.requestKeys = S3ConditionKeys.read(request, now: now)
             result = await dispatch(handler, address, request, caller: caller, now: now)
         } else {
             let error = AWSServiceError.s3NotImplemented
@@ -85,12 +94,23 @@ struct S3Service: Sendable {
 
     // MARK: Authorization
 
-    /// Authorizes an S3 action on a bucket or object and records the call.
-    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
+    /// Authorizes an S3 action on a bucket or object and records the call. The condition keys
+    /// are the request's that `action` supports plus the bucket's and object's
+    /// (`S3ConditionKeys`); `requestKeys` replaces the caller's (a multipart upload's parts are
+    /// authorized with the keys of the request that created it).
+    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true,
+                   requestKeys: [String: [String]]? = nil) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
+        let context = S3ConditionKeys.context(action: action, requestKeys: requestKeys ?? caller.requestKeys, bucket: bucket, key: key) {
+            guard let key else { return nil }
+            if let version = caller.requestKeys["s3:versionid"]?.first {
+                return configuration.store.version(bucket: bucket.name, key: key, versionId: version)?.tags
+            }
+            return configuration.store.record(bucket: bucket.name, key: key)?.tags
+        }
         let access = AccessRequest(caller: caller, action: action, resource: resource,
                                    target: ResourceTarget(account: bucket.account, policy: bucket.policy),
-                                   requestContext: ["s3:ResourceAccount": [bucket.account]])
+                                   requestContext: context)
         return self.access.check(access, service: "s3", operation: operation, shape: .s3, now: now, record: record).error
     }
 

@@ -113,6 +113,14 @@ final class ServiceRouter: Sendable {
             return .answered(await containerCredentials(head, endpoint: endpoint))
         }
         let now = configuration.clock()
+        // S3's Signature Version 2 (botocore's presigned URLs when given an endpoint URL).
+        do {
+            if let v2 = try SigV2.authorization(headers: head.headers, query: head.queryItems) {
+                return acceptSigV2(head, v2, now: now)
+            }
+        } catch {
+            return .answered(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message).response(.restXML, requestId: head.requestId))
+        }
         let authorization: SigV4Authorization?
         do {
             authorization = try SigV4Verifier.authorization(of: SigV4Request(method: head.method, path: head.rawPath, query: head.rawQuery,
@@ -166,6 +174,37 @@ final class ServiceRouter: Sendable {
         guard let service else { return .answered(AWSServiceError.internalError("no service chosen").response(.restXML, requestId: head.requestId)) }
         return .accepted(Accepted(head: head, service: service, caller: caller, authorization: authorization, secret: secret,
                                   declaredHash: declaredHash, now: now))
+    }
+
+    /// A request signed with S3's Signature Version 2: checked against its head (the signature
+    /// covers Content-MD5, not the body), then S3 serves it as any other caller's.
+    func acceptSigV2(_ head: EndpointRequest, _ v2: SigV2.Authorization, now: Date) -> HeadOutcome {
+        func answer(_ error: AWSServiceError) -> HeadOutcome { .answered(error.response(.restXML, requestId: head.requestId)) }
+        guard let issued = configuration.credentials.lookup(accessKeyId: v2.accessKeyId) else {
+            return answer(AWSServiceError(code: ErrorCode.invalidAccessKeyId, status: 403, message: "The AWS Access Key Id you provided does not exist in our records.",
+                                          extraFields: [("AWSAccessKeyId", v2.accessKeyId)]))
+        }
+        do {
+            try SigV2.verify(v2, method: head.method, path: head.rawPath, rawQuery: head.rawQuery, headers: head.headers,
+                             bucket: S3Service.virtualHostBucket(head.header("host")), secretAccessKey: issued.credentials.secretAccessKey, now: now)
+        } catch {
+            var fields: [(String, String)] = [("AWSAccessKeyId", v2.accessKeyId)]
+            if error.code == ErrorCode.signatureDoesNotMatch {
+                // As S3 answers: what it signed, so the client can see where the two differ.
+                let expires = v2.form == .query ? head.queryItems["Expires"] : nil
+                let text = SigV2.stringToSign(method: head.method, path: head.rawPath, rawQuery: head.rawQuery, headers: head.headers,
+                                              bucket: S3Service.virtualHostBucket(head.header("host")), expires: expires)
+                fields += [("StringToSign", text), ("SignatureProvided", v2.signature)]
+            }
+            if error.code == ErrorCode.accessDenied, let expires = v2.expires {
+                fields = [("Expires", XML.timestamp(expires)), ("ServerTime", XML.timestamp(now))]
+            }
+            return answer(AWSServiceError(code: error.code, status: error.httpStatus, message: error.message, extraFields: fields))
+        }
+        if let error = checkSession(head, issued, service: s3.signingName, now: now) { return answer(error) }
+        let caller = Caller(principal: issued.principal, credential: issued, transport: head.transport)
+        return .accepted(Accepted(head: head, service: s3, caller: caller, authorization: nil, secret: issued.credentials.secretAccessKey,
+                                  declaredHash: nil, now: now))
     }
 
     /// The second half: the body (staged to disk for uploads, read into memory otherwise), the
@@ -289,7 +328,8 @@ final class ServiceRouter: Sendable {
     func checkSession(_ request: EndpointRequest, _ issued: IssuedCredential, service: String, now: Date) -> AWSServiceError? {
         let s3 = service == self.s3.signingName
         if let token = issued.credentials.sessionToken {
-            let presented = request.header("x-amz-security-token") ?? request.queryItems["X-Amz-Security-Token"]
+            let query = request.queryItems
+            let presented = request.header("x-amz-security-token") ?? query["X-Amz-Security-Token"] ?? query["x-amz-security-token"]
             guard presented == token else {
                 return s3
                     ? AWSServiceError(code: ErrorCode.invalidToken, status: 400, message: "The provided token is malformed or otherwise invalid.")

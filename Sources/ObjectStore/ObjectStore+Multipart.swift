@@ -14,11 +14,13 @@ extension ObjectStore {
         return uploadsFolder(bucket).appendingPathComponent(uploadId)
     }
 
-    public func createUpload(bucket: String, key: String, attributes: ObjectAttributes, checksumAlgorithm: String?, initiator: String, now: Date) throws(ObjectStoreError) -> MultipartUpload {
+    public func createUpload(bucket: String, key: String, attributes: ObjectAttributes, checksumAlgorithm: String?, initiator: String, now: Date,
+                             conditionKeys: [String: [String]]? = nil) throws(ObjectStoreError) -> MultipartUpload {
         guard hasBucket(bucket) else { throw ObjectStoreError(description: "no bucket \(bucket) in the store") }
         let id = (UUID().uuidString + UUID().uuidString).replacingOccurrences(of: "-", with: "").lowercased()
         let upload = MultipartUpload(uploadId: id, key: key, initiated: now, initiator: initiator,
-                                     attributes: StoredAttributes(attributes), checksumAlgorithm: checksumAlgorithm)
+                                     attributes: StoredAttributes(attributes), checksumAlgorithm: checksumAlgorithm,
+                                     conditionKeys: conditionKeys)
         let folder = uploadFolder(bucket, id)!
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
             throw ObjectStoreError(description: "cannot create \(folder.path): \(error.localizedDescription)")

@@ -150,6 +150,9 @@ public struct MultipartUpload: Codable, Sendable, Hashable {
     public var initiator: String
     public var attributes: StoredAttributes
     public var checksumAlgorithm: String?
+    /// The condition keys of the request that created the upload (its ACL, encryption, storage
+    /// class and tags), with which its parts and completion are authorized.
+    public var conditionKeys: [String: [String]]? = nil
 }
 
 /// `ObjectAttributes` in a Codable form.
