@@ -2,6 +2,7 @@
 import Foundation
 import IAMPolicy
 import SigV4
+import TestSupport
 import Testing
 import World
 
@@ -131,5 +132,21 @@ import World
         #expect(decide("ifexists/a", [("x-amz-server-side-encryption", "AES256")]))
         #expect(decide("nokms/a", []))
         #expect(!decide("nokms/a", [("x-amz-server-side-encryption", "aws:kms")]))
+    }
+
+    /// docs/s3-condition-keys.md names every key glueshim derives.
+    @Test func theDocumentListsEveryKey() throws {
+        let doc = try String(contentsOf: repoRoot.appendingPathComponent("docs/s3-condition-keys.md"), encoding: .utf8).lowercased()
+        var keys = S3ConditionKeys.everyAction
+        for set in S3ConditionKeys.byAction.values { keys.formUnion(set) }
+        for (_, key) in S3ConditionKeys.headerKeys { keys.insert(key) }
+        for key in keys {
+            let name = key.hasSuffix("/") ? key + "<key>" : key
+            let grant = key.hasPrefix("s3:x-amz-grant-") && doc.contains("-" + key.dropFirst("s3:x-amz-grant-".count) + "`")
+            #expect(doc.contains("`" + name + "`") || doc.contains(name + "`") || grant, "docs/s3-condition-keys.md does not name \(name)")
+        }
+        for action in S3ConditionKeys.byAction.keys {
+            #expect(doc.contains(action), "docs/s3-condition-keys.md does not name the action \(action)")
+        }
     }
 }
