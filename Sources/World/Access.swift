@@ -122,6 +122,7 @@ extension World {
             context["aws:ResourceAccount"] = [owner]
             if let org = organization, org.accounts.contains(owner) { context["aws:ResourceOrgID"] = [org.id] }
         }
+        for (key, values) in resourceContext(access.resource) { context[key] = values }
         for (key, values) in Self.sessionContext(of: caller, now: now) { context[key] = values }
         for (key, values) in access.requestContext { context[key] = values }
         let request = AuthorizationRequest(principal: caller.principal, action: access.action, resource: access.resource,
@@ -166,6 +167,18 @@ extension World {
             return ResourceTarget(account: role.account, policy: role.trustPolicy, policyRequired: true)
         }
         return ResourceTarget(account: Self.account(ofARN: resource) ?? caller.principal.account, policy: nil)
+    }
+
+    /// Condition keys a resource the world holds brings to every request on it: a bucket's owner
+    /// (`s3:ResourceAccount`) and tags (`aws:ResourceTag/*`). S3 derives the same for its runtime
+    /// buckets; this gives `simulate` and IAM's simulation the world's.
+    public func resourceContext(_ resource: String) -> [String: [String]] {
+        guard resource.hasPrefix("arn:aws:s3:::") else { return [:] }
+        let name = resource.dropFirst("arn:aws:s3:::".count).split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        guard let bucket = bucket(named: name) else { return [:] }
+        var context: [String: [String]] = ["s3:ResourceAccount": [bucket.account]]
+        for (key, value) in bucket.tags { context["aws:ResourceTag/\(key)"] = [value] }
+        return context
     }
 
     /// Actions a role's trust policy decides.
