@@ -3,12 +3,16 @@ condition-keys-world.yaml allows or denies the request that carries (or lacks) i
 import os
 import sys
 
+import ssl
+
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 BUCKET = "ck-bucket"
 failures = []
+# The endpoint may be HTTPS under glueshim's local CA, which boto3 trusts through AWS_CA_BUNDLE.
+TLS = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE"))
 
 
 def client(key_id, secret):
@@ -84,7 +88,7 @@ expect("get it again once retagged secret", False, lambda: reader.get_object(Buc
 import urllib.error
 import urllib.request
 def fetch(url):
-    with urllib.request.urlopen(url) as response:
+    with urllib.request.urlopen(url, context=TLS) as response:
         return response.read()
 def presigned_get(key):
     url = reader.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=300)
