@@ -122,4 +122,22 @@ enum ErrorCode {
         static let invalidParameterException = "InvalidParameterException"
         static let resourceNotFoundException = "ResourceNotFoundException"
     }
+
+    enum KMS {
+        static let notFoundException = "NotFoundException"
+        static let disabledException = "DisabledException"
+        static let kmsInvalidStateException = "KMSInvalidStateException"
+        static let invalidCiphertextException = "InvalidCiphertextException"
+        static let incorrectKeyException = "IncorrectKeyException"
+        static let alreadyExistsException = "AlreadyExistsException"
+        static let validationException = "ValidationException"
+        static let malformedPolicyDocumentException = "MalformedPolicyDocumentException"
+        static let limitExceededException = "LimitExceededException"
+        static let invalidGrantTokenException = "InvalidGrantTokenException"
+        static let invalidGrantIdException = "InvalidGrantIdException"
+        static let unsupportedOperationException = "UnsupportedOperationException"
+        static let serializationException = "SerializationException"
+        /// Operations on AWS managed keys and their reserved aliases.
+        static let notAuthorized = "NotAuthorizedException"
+    }
 }

@@ -39,3 +39,11 @@ extension LogsService: EndpointService {
         handle(request, caller: caller, now: now)
     }
 }
+
+extension KMSService: EndpointService {
+    var signingName: String { "kms" }
+    var wireProtocol: ErrorProtocol { .json }
+    func handle(_ request: EndpointRequest, caller: Caller, now: Date, endpoint: LocalEndpoint) async -> EndpointResponse {
+        handle(request, caller: caller, now: now)
+    }
+}

@@ -22,6 +22,8 @@ final class ServiceRouter: Sendable {
     let containerTokens = Mutex<[String: String]>([:])
     let access: AccessControl
     let s3: S3Service
+    /// KMS keys, shared by KMS and the services that encrypt with them.
+    let keyring: KMSKeyring
     /// The served services by signing name.
     let services: [String: any EndpointService]
 
@@ -30,12 +32,15 @@ final class ServiceRouter: Sendable {
         let access = AccessControl(world: configuration.world, events: configuration.events)
         self.access = access
         self.s3 = S3Service(configuration: configuration, access: access)
+        let keyring = KMSKeyring(world: configuration.world, root: configuration.store.root)
+        self.keyring = keyring
         let served: [any EndpointService] = [
             s3,
             STSService(configuration: configuration, access: access),
             IAMService(configuration: configuration, access: access),
             GlueService(configuration: configuration, access: access),
             LogsService(configuration: configuration, access: access),
+            KMSService(configuration: configuration, access: access, keyring: keyring),
         ]
         self.services = Dictionary(uniqueKeysWithValues: served.map { ($0.signingName, $0) })
     }
@@ -397,7 +402,7 @@ struct FileBodyError: Error {
 /// service models), so that their SDKs can parse the error.
 enum UnservedService {
     static let protocols: [String: ErrorProtocol] = [
-        "kms": .json, "secretsmanager": .json, "ssm": .json, "athena": .json, "events": .json, "firehose": .json,
+        "secretsmanager": .json, "ssm": .json, "athena": .json, "events": .json, "firehose": .json,
         "kinesis": .json, "ecr": .json, "codebuild": .json, "cloudtrail": .json, "ecs": .json, "emr-serverless": .restJSON,
         "lakeformation": .restJSON, "states": .json10, "dynamodb": .json10, "sqs": .json10, "timestream": .json10,
         "redshift-data": .json, "elasticmapreduce": .json, "sns": .query, "monitoring": .query, "rds": .query,

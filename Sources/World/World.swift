@@ -135,6 +135,8 @@ public struct Account: Sendable {
     public var managedPolicyDescriptions: [String: String] = [:]
     /// IAM groups by name: their policies apply to every member user.
     public var groups: [String: Group] = [:]
+    /// KMS keys by key id.
+    public var kmsKeys: [String: KMSKey] = [:]
     public init(id: String, alias: String? = nil, roles: [String: Role] = [:], users: [String: User] = [:], buckets: [String: Bucket] = [:], managedPolicies: [String: NamedPolicy] = [:]) {
         self.id = id
         self.managedPolicies = managedPolicies

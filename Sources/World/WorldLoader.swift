@@ -239,9 +239,10 @@ struct WorldLoader {
 
     func account(id: String, _ node: Node, region: String) throws(WorldError) -> Account {
         var account = Account(id: id)
-        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies"]) {
+        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys"]) {
             switch entry.key {
             case "alias": account.alias = try string(entry.value, "alias")
+            case "kmsKeys": account.kmsKeys = try kmsKeys(entry.value, account: id, region: region)
             case "groups":
                 for group in try entries(entry.value, "groups") {
                     var value = Group(name: group.key)

@@ -120,8 +120,8 @@ import FoundationNetworking
         try await Harness.with(world: try Self.world()) { h in
             let carol = h.client(try Self.keys(h, Self.carol))
             let json = await awsError {
-                _ = try await carol.send(service: "kms", method: "POST", path: "/", query: "", body: Data("{}".utf8),
-                                         headers: [("X-Amz-Target", "TrentService.ListKeys"), ("Content-Type", "application/x-amz-json-1.1")])
+                _ = try await carol.send(service: "secretsmanager", method: "POST", path: "/", query: "", body: Data("{}".utf8),
+                                         headers: [("X-Amz-Target", "secretsmanager.ListSecrets"), ("Content-Type", "application/x-amz-json-1.1")])
             }
             #expect(json?.status == 501)
             let query = await awsError {
@@ -132,9 +132,9 @@ import FoundationNetworking
             #expect(query?.code == "NotImplemented")
             let events = h.events.events
             #expect(events.map(\.decision) == ["unsupported", "unsupported"])
-            #expect(events.map(\.service) == ["kms", "sns"])
-            #expect(events.map(\.operation) == ["ListKeys", "ListTopics"])
-            #expect(events.map(\.action) == ["kms:ListKeys", "sns:ListTopics"])
+            #expect(events.map(\.service) == ["secretsmanager", "sns"])
+            #expect(events.map(\.operation) == ["ListSecrets", "ListTopics"])
+            #expect(events.map(\.action) == ["secretsmanager:ListSecrets", "sns:ListTopics"])
             #expect(events.allSatisfy { $0.principal == Self.carol && $0.status == 501 })
         }
     }
