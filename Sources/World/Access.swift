@@ -163,6 +163,14 @@ extension World {
             }
             return ResourceTarget(account: caller.principal.account, policy: nil)
         }
+        if lowerAction.hasPrefix("kms:"), resource.hasPrefix("arn:aws:kms:") {
+            // KMS: the key policy must always allow (an account-root statement delegates to IAM).
+            if let key = kmsKey(arn: resource) {
+                return ResourceTarget(account: key.account, policy: key.policy, policyRequired: true)
+            }
+            notes.append("KMS key \(resource) is not in the world: no key policy allows anything")
+            return ResourceTarget(account: Self.account(ofARN: resource) ?? caller.principal.account, policy: nil, policyRequired: true)
+        }
         if Self.assumesRole(lowerAction), let role = role(arn: resource) {
             return ResourceTarget(account: role.account, policy: role.trustPolicy, policyRequired: true)
         }

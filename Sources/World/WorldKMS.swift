@@ -105,7 +105,22 @@ extension WorldLoader {
     }
 }
 
+extension KMSKey {
+    /// The key policy, parsed (nil if the text is not a policy).
+    public var policy: NamedPolicy? {
+        (try? Policy.parse(policyText, as: .resource)).map { NamedPolicy(name: "key policy of \(arn)", policy: $0) }
+    }
+}
+
 extension World {
+    /// The world key a key ARN or alias ARN names.
+    public func kmsKey(arn: String) -> KMSKey? {
+        let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 6, parts[2] == "kms", let account = accounts[parts[4]] else { return nil }
+        if parts[5].hasPrefix("key/") { return account.kmsKeys[String(parts[5].dropFirst(4))] }
+        return account.kmsKeys.values.first { $0.aliases.contains(parts[5]) }
+    }
+
     /// The world's KMS keys of every account.
     public var kmsKeys: [KMSKey] { accounts.values.flatMap { $0.kmsKeys.values }.sorted { $0.arn < $1.arn } }
 }
