@@ -5,7 +5,12 @@ import Testing
 /// S3's condition keys, derived from boto3's requests as S3 derives them: a bucket policy copied
 /// from the S3 user guide's patterns allows and denies what it would in AWS.
 @Suite(.serialized) struct S3ConditionKeyWireTests {
-    @Test func bucketPolicyConditionsOnS3Keys() throws {
+    @Test func bucketPolicyConditionsOnS3Keys() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.bucketPolicyConditionsOnS3KeysBody() }
+    }
+
+    func bucketPolicyConditionsOnS3KeysBody() throws {
         let python = try tool("python3")
         let world = scripts.appendingPathComponent("condition-keys-world.yaml")
         let serve = try ServeProcess(world: world)
@@ -21,7 +26,12 @@ import Testing
 /// root, `aws s3 cp --sse` creates its multipart upload with the header, `aws s3 presign` signs
 /// with Signature Version 2.
 @Suite(.serialized) struct S3ConditionKeyCLITests {
-    @Test func awsCLIListsCopiesAndPresigns() throws {
+    @Test func awsCLIListsCopiesAndPresigns() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.awsCLIListsCopiesAndPresignsBody() }
+    }
+
+    func awsCLIListsCopiesAndPresignsBody() throws {
         let aws = try tool("aws")
         let files = temporaryFolder("ck-cli")
         defer { try? FileManager.default.removeItem(at: files) }
@@ -60,7 +70,12 @@ import Testing
 /// Signature Version 2, as botocore signs presigned URLs with an endpoint URL and as a client
 /// configured with signature_version='s3' signs headers.
 @Suite(.serialized) struct S3SigV2WireTests {
-    @Test func presignedAndHeaderSignedRequests() throws {
+    @Test func presignedAndHeaderSignedRequests() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.presignedAndHeaderSignedRequestsBody() }
+    }
+
+    func presignedAndHeaderSignedRequestsBody() throws {
         let python = try tool("python3")
         let serve = try ServeProcess(world: scripts.appendingPathComponent("condition-keys-world.yaml"))
         defer { serve.stop() }
