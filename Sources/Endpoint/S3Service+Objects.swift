@@ -146,6 +146,10 @@ extension S3Service {
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
+        switch writtenOwnership(request, bucket: bucket, key: key, caller: caller, action: "s3:PutObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let written): (attributes.owner, attributes.acl) = written
+        }
         let expecting: CommitPrecondition?
         switch writeConditions(request, name, key) {
         case .failure(let failed): return .failure(failed)
@@ -213,7 +217,7 @@ extension S3Service {
         // HeadObject is authorized as s3:GetObject (s3:GetObjectVersion for one version), as S3 does.
         let versionId = request.queryItems["versionId"]
         if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: versionId == nil ? "s3:GetObject" : "s3:GetObjectVersion",
-                                  bucket: bucket, key: key, now: now) { return .failure(denied) }
+                                  bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         if let hidden = hiddenByVersioning(name, key, versionId: versionId) { return .failure(hidden) }
         guard let record = versionId.flatMap({ configuration.store.version(bucket: name, key: key, versionId: $0) })
             ?? configuration.store.record(bucket: name, key: key) else {

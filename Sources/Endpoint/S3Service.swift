@@ -85,11 +85,14 @@ struct S3Service: Sendable {
 
     // MARK: Authorization
 
-    /// Authorizes an S3 action on a bucket or object and records the call.
-    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true) -> AWSServiceError? {
+    /// Authorizes an S3 action on a bucket or object and records the call. The resource side
+    /// holds the bucket policy and, where ACLs are enabled, the bucket's or the object's ACL
+    /// (`versionId` names the version an object operation addresses).
+    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, versionId: String? = nil,
+                   now: Date, record: Bool = true) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
         let access = AccessRequest(caller: caller, action: action, resource: resource,
-                                   target: ResourceTarget(account: bucket.account, policy: bucket.policy),
+                                   target: resourceTarget(caller, action: action, bucket: bucket, key: key, versionId: versionId),
                                    requestContext: ["s3:ResourceAccount": [bucket.account]])
         return self.access.check(access, service: "s3", operation: operation, shape: .s3, now: now, record: record).error
     }
