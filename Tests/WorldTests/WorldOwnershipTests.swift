@@ -50,3 +50,40 @@ import Testing
         #expect(notBool.message == "bucket b-bucket publicAccessBlock: IgnorePublicAcls must be true or false")
     }
 }
+
+/// `world import` with `aws s3api get-bucket-ownership-controls` and `get-public-access-block`
+/// outputs: the bucket's fields, next to its imported policy.
+@Suite struct WorldImportOwnershipTests {
+    @Test func ownershipControlsAndPublicAccessBlockAreImported() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let controls = folder.appendingPathComponent("controls.json")
+        try Data(#"{"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}}"#.utf8).write(to: controls)
+        let block = folder.appendingPathComponent("block.json")
+        try Data(#"{"PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": false, "RestrictPublicBuckets": true}}"#.utf8).write(to: block)
+        let bad = folder.appendingPathComponent("bad.json")
+        try Data(#"{"OwnershipControls": {"Rules": [{"ObjectOwnership": "Nobody"}]}}"#.utf8).write(to: bad)
+
+        var options = WorldImport.Options()
+        options.bucketPolicies = [("data-bucket-222222222222", "222222222222", importFixtures.appendingPathComponent("bucket-policy-data.json"))]
+        options.bucketOwnershipControls = [("data-bucket-222222222222", "222222222222", controls)]
+        options.bucketPublicAccessBlocks = [("data-bucket-222222222222", "222222222222", block)]
+        var importer = WorldImport(options: options)
+        let output = importer.run(exports: [importFixtures.appendingPathComponent("authz-data-account.json")])
+        let yaml = try #require(output, "\(importer.messages)")
+        let file = folder.appendingPathComponent("world.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let world = try World.load(from: file)
+        let bucket = try #require(world.bucket(named: "data-bucket-222222222222"))
+        #expect(bucket.objectOwnership == .bucketOwnerPreferred)
+        #expect(bucket.publicAccessBlock == PublicAccessBlock(blockPublicAcls: true, ignorePublicAcls: true, restrictPublicBuckets: true))
+        #expect(bucket.policy?.policy.statements.first?.sid == "GlueRoleRead")
+
+        options.bucketOwnershipControls = [("data-bucket-222222222222", "222222222222", bad)]
+        var refusing = WorldImport(options: options)
+        _ = refusing.run(exports: [importFixtures.appendingPathComponent("authz-data-account.json")])
+        #expect(refusing.hasErrors)
+        #expect(refusing.messages.contains { $0.text.contains("expected get-bucket-ownership-controls output") })
+    }
+}
