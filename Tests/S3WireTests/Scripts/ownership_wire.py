@@ -57,6 +57,9 @@ acl = b.get_object_acl(Bucket=shared, Key="from-a/granted.txt")
 check(acl["Owner"]["ID"] == a_id, f"owner {acl['Owner']}")
 check({(g["Grantee"].get("ID"), g["Permission"]) for g in acl["Grants"]} == {(a_id, "FULL_CONTROL"), (b_id, "FULL_CONTROL")}, f"grants {acl['Grants']}")
 
+owners = {o["Key"]: o["Owner"]["ID"] for o in b.list_objects_v2(Bucket=shared, FetchOwner=True)["Contents"]}
+check(owners == {"from-a/granted.txt": a_id}, f"listed owners {owners}")
+
 # An ACL grant lets another account read: B's object, read by A only once B's ACL grants A READ.
 b.put_object(Bucket=shared, Key="from-b/private.txt", Body=b"B's")
 code, _, _ = error_of(lambda: a.get_object(Bucket=shared, Key="from-b/private.txt"))
