@@ -81,13 +81,13 @@ extension S3Service {
     // MARK: The resource side of authorization
 
     /// Actions decided in the object's context ("How Amazon S3 authorizes a request for an object
-    /// operation"): the object's owner and ACL count. Writes and deletes are decided in the
-    /// bucket's: the bucket owner may delete any object, whoever owns it.
+    /// operation"): the object's owner and ACL count. Writes, deletes and restores are decided in
+    /// the bucket's: the bucket owner may delete, archive or restore any object, whoever owns it.
     static let objectContextActions: Set<String> = [
         "s3:getobject", "s3:getobjectversion", "s3:getobjectacl", "s3:getobjectversionacl", "s3:putobjectacl", "s3:putobjectversionacl",
         "s3:getobjecttagging", "s3:getobjectversiontagging", "s3:putobjecttagging", "s3:putobjectversiontagging",
         "s3:deleteobjecttagging", "s3:deleteobjectversiontagging", "s3:getobjectattributes", "s3:getobjectversionattributes",
-        "s3:restoreobject", "s3:getobjecttorrent",
+        "s3:getobjecttorrent",
     ]
 
     /// The actions each ACL permission grants (S3 User Guide, "Mapping of ACL permissions and
