@@ -67,6 +67,13 @@ check(code == "AccessDenied", f"A reads B's private object: {code}")
 b.put_object(Bucket=shared, Key="from-b/shared.txt", Body=b"B's shared", GrantRead=f'id="{a_id}"')
 check(a.get_object(Bucket=shared, Key="from-b/shared.txt")["Body"].read() == b"B's shared", "A reads through the ACL grant")
 
+# A bucket ACL grant: READ lets A list B's bucket (A's own policy allows s3:ListBucket everywhere).
+code, _, _ = error_of(lambda: a.list_objects_v2(Bucket=shared))
+check(code == "AccessDenied", f"A lists before the grant: {code}")
+b.put_bucket_acl(Bucket=shared, GrantRead=f'id="{a_id}"', GrantFullControl=f'id="{b_id}"')
+check(len(a.list_objects_v2(Bucket=shared)["Contents"]) == 3, "A lists through the bucket ACL")
+b.put_bucket_acl(Bucket=shared, ACL="private")
+
 # BucketOwnerPreferred: the bucket owner owns objects written with bucket-owner-full-control.
 b.put_bucket_ownership_controls(Bucket=shared, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]})
 a.put_object(Bucket=shared, Key="from-a/preferred.txt", Body=b"preferred", ACL="bucket-owner-full-control")
