@@ -168,7 +168,13 @@ extension World {
         if resource.hasPrefix("arn:aws:s3:::") {
             let path = resource.dropFirst("arn:aws:s3:::".count)
             let bucketName = String(path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-            if let bucket = bucket(named: bucketName) { return ResourceTarget(account: bucket.account, policy: bucket.policy) }
+            if let bucket = bucket(named: bucketName) {
+                var target = ResourceTarget(account: bucket.account, policy: bucket.policy)
+                // Block Public Access: the bucket's settings OR its owner account's.
+                let block = (bucket.publicAccessBlock ?? PublicAccessBlock()).union(accounts[bucket.account]?.publicAccessBlock)
+                target.restrictPublicBuckets = block.restrictPublicBuckets
+                return target
+            }
             if !bucketName.isEmpty {
                 notes.append("bucket \(bucketName) is not in the world: treated as owned by the caller's account, with no bucket policy")
             }

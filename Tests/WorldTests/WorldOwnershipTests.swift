@@ -37,6 +37,22 @@ import Testing
         #expect(account.buckets["plain-bucket"]?.objectOwnership == nil && account.buckets["plain-bucket"]?.publicAccessBlock == nil)
     }
 
+    /// `simulate` and replays decide world buckets with the world's Block Public Access, as the endpoint does.
+    @Test func restrictPublicBucketsFromTheWorldLimitsAPublicPolicy() throws {
+        let bucket = """
+                buckets:
+                  open-bucket:
+                    policy: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::open-bucket/*"}]}'
+
+            """
+        let read = AccessRequest(caller: .anonymous, action: "s3:GetObject", resource: "arn:aws:s3:::open-bucket/data.csv")
+        let open = try load(Self.account + bucket).decide(read, now: Date())
+        #expect(open.allowed)
+        let restricted = try load(Self.account + "    publicAccessBlock: {RestrictPublicBuckets: true}\n" + bucket).decide(read, now: Date())
+        #expect(!restricted.allowed)
+        #expect(restricted.reason.contains("RestrictPublicBuckets: the public bucket policy grants nothing outside the bucket owner's account 222222222222"))
+    }
+
     @Test func unknownOwnershipIsNamedWithTheChoices() throws {
         let e = try #require(error(Self.account + "    buckets:\n      b-bucket:\n        objectOwnership: BucketOwner\n"))
         #expect(e.message == "bucket b-bucket: objectOwnership 'BucketOwner' is not one of: BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter")
