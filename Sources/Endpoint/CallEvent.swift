@@ -60,6 +60,11 @@ public struct RecordedRequest: Codable, Sendable, Hashable {
     /// The resource's owner when the service, not the world, holds the resource (S3's buckets).
     public var resourceAccount: String?
     public var session: RecordedSession?
+    /// S3: the applying ACL's grants as a policy, the object's owner when not the bucket owner,
+    /// and RestrictPublicBuckets, as the service held them.
+    public var accessControlList: RecordedPolicy?
+    public var objectOwner: String?
+    public var restrictPublicBuckets: Bool?
 
     public struct RecordedSession: Codable, Sendable, Hashable {
         public var policies: [RecordedPolicy]
@@ -82,6 +87,9 @@ public struct RecordedRequest: Codable, Sendable, Hashable {
         sourceIp = access.caller.sourceIP
         context = access.requestContext
         resourceAccount = access.target?.account
+        accessControlList = access.target?.accessControlList.map { RecordedPolicy(name: $0.name, arn: nil, document: PolicyRenderer.json($0.policy)) }
+        objectOwner = access.target?.objectOwner
+        restrictPublicBuckets = access.target?.restrictPublicBuckets == true ? true : nil
         if let credential = access.caller.credential {
             session = RecordedSession(
                 policies: credential.sessionPolicies.map { RecordedPolicy(name: $0.name, arn: $0.arn, document: PolicyRenderer.json($0.policy)) },

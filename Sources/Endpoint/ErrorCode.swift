@@ -43,6 +43,11 @@ enum ErrorCode {
         static let noSuchTagSet = "NoSuchTagSet"
         static let noSuchCORSConfiguration = "NoSuchCORSConfiguration"
         static let noSuchLifecycleConfiguration = "NoSuchLifecycleConfiguration"
+        static let ownershipControlsNotFoundError = "OwnershipControlsNotFoundError"
+        static let noSuchPublicAccessBlockConfiguration = "NoSuchPublicAccessBlockConfiguration"
+        /// An ACL sent to a bucket whose Object Ownership disables ACLs.
+        static let accessControlListNotSupported = "AccessControlListNotSupported"
+        static let invalidBucketAclWithObjectOwnership = "InvalidBucketAclWithObjectOwnership"
         /// An AccessControlPolicy document that is not one.
         static let malformedACLError = "MalformedACLError"
         static let unresolvableGrantByEmailAddress = "UnresolvableGrantByEmailAddress"

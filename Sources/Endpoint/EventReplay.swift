@@ -37,6 +37,17 @@ public enum EventReplay {
         if let owner = facts.resourceAccount, !inWorld(event.resource, world: world) {
             access.target = ResourceTarget(account: owner, policy: nil)
         }
+        // What S3 held besides the bucket policy: the ACL, the object's owner, RestrictPublicBuckets.
+        if facts.accessControlList != nil || facts.objectOwner != nil || facts.restrictPublicBuckets == true {
+            var notes: [String] = []
+            var target = access.target ?? world.resourceTarget(action: event.action, resource: event.resource, caller: caller, notes: &notes)
+            target.accessControlList = facts.accessControlList.flatMap { recorded in
+                (try? Policy.parse(recorded.document)).map { NamedPolicy(name: recorded.name, policy: $0) }
+            }
+            target.objectOwner = facts.objectOwner
+            target.restrictPublicBuckets = facts.restrictPublicBuckets == true
+            access.target = target
+        }
         return Outcome(event: event, decision: world.decide(access, now: event.time))
     }
 

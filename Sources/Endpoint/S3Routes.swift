@@ -23,6 +23,8 @@ struct S3Route: Sendable, CustomStringConvertible {
         case putBucketAcl, getObjectAcl, putObjectAcl, getBucketCors, putBucketCors, deleteBucketCors, getBucketLifecycle, putBucketLifecycle,
              deleteBucketLifecycle, getBucketLogging, putBucketLogging, getBucketNotification, putBucketNotification,
              getBucketVersioning, putBucketVersioning, listObjectVersions
+        case getBucketOwnershipControls, putBucketOwnershipControls, deleteBucketOwnershipControls
+        case getPublicAccessBlock, putPublicAccessBlock, deletePublicAccessBlock, getBucketPolicyStatus
     }
 
     /// What tells apart operations that share a method, a level and subresources.
@@ -116,7 +118,7 @@ enum S3Routes {
             r("GET", .bucket, ["policy"], "GetBucketPolicy", "s3:GetBucketPolicy", .getBucketPolicy),
             r("PUT", .bucket, ["policy"], "PutBucketPolicy", "s3:PutBucketPolicy", .putBucketPolicy),
             r("DELETE", .bucket, ["policy"], "DeleteBucketPolicy", "s3:DeleteBucketPolicy", .deleteBucketPolicy),
-            r("GET", .bucket, ["policyStatus"], "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus"),
+            r("GET", .bucket, ["policyStatus"], "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", .getBucketPolicyStatus),
             r("GET", .bucket, ["acl"], "GetBucketAcl", "s3:GetBucketAcl", .getBucketAcl),
             r("PUT", .bucket, ["acl"], "PutBucketAcl", "s3:PutBucketAcl", .putBucketAcl),
             r("GET", .bucket, ["tagging"], "GetBucketTagging", "s3:GetBucketTagging", .getBucketTagging),
@@ -152,12 +154,12 @@ enum S3Routes {
             r("PUT", .bucket, ["notification"], "PutBucketNotificationConfiguration", "s3:PutBucketNotification", .putBucketNotification),
             r("GET", .bucket, ["object-lock"], "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration"),
             r("PUT", .bucket, ["object-lock"], "PutObjectLockConfiguration", "s3:PutBucketObjectLockConfiguration"),
-            r("GET", .bucket, ["ownershipControls"], "GetBucketOwnershipControls", "s3:GetBucketOwnershipControls"),
-            r("PUT", .bucket, ["ownershipControls"], "PutBucketOwnershipControls", "s3:PutBucketOwnershipControls"),
-            r("DELETE", .bucket, ["ownershipControls"], "DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls"),
-            r("GET", .bucket, ["publicAccessBlock"], "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"),
-            r("PUT", .bucket, ["publicAccessBlock"], "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
-            r("DELETE", .bucket, ["publicAccessBlock"], "DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock"),
+            r("GET", .bucket, ["ownershipControls"], "GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", .getBucketOwnershipControls),
+            r("PUT", .bucket, ["ownershipControls"], "PutBucketOwnershipControls", "s3:PutBucketOwnershipControls", .putBucketOwnershipControls),
+            r("DELETE", .bucket, ["ownershipControls"], "DeleteBucketOwnershipControls", "s3:PutBucketOwnershipControls", .deleteBucketOwnershipControls),
+            r("GET", .bucket, ["publicAccessBlock"], "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock", .getPublicAccessBlock),
+            r("PUT", .bucket, ["publicAccessBlock"], "PutPublicAccessBlock", "s3:PutBucketPublicAccessBlock", .putPublicAccessBlock),
+            r("DELETE", .bucket, ["publicAccessBlock"], "DeletePublicAccessBlock", "s3:PutBucketPublicAccessBlock", .deletePublicAccessBlock),
             r("GET", .bucket, ["replication"], "GetBucketReplication", "s3:GetReplicationConfiguration"),
             r("PUT", .bucket, ["replication"], "PutBucketReplication", "s3:PutReplicationConfiguration"),
             r("DELETE", .bucket, ["replication"], "DeleteBucketReplication", "s3:PutReplicationConfiguration"),
@@ -307,6 +309,13 @@ extension S3Service {
         case .getBucketVersioning: return getBucketVersioning(bucket, request, caller: caller, now: now)
         case .putBucketVersioning: return putBucketVersioning(bucket, request, caller: caller, now: now)
         case .listObjectVersions: return listObjectVersions(bucket, request, caller: caller, now: now)
+        case .getBucketOwnershipControls: return getBucketOwnershipControls(bucket, caller: caller, now: now)
+        case .putBucketOwnershipControls: return putBucketOwnershipControls(bucket, request, caller: caller, now: now)
+        case .deleteBucketOwnershipControls: return deleteBucketOwnershipControls(bucket, caller: caller, now: now)
+        case .getPublicAccessBlock: return getPublicAccessBlock(bucket, caller: caller, now: now)
+        case .putPublicAccessBlock: return putPublicAccessBlock(bucket, request, caller: caller, now: now)
+        case .deletePublicAccessBlock: return deletePublicAccessBlock(bucket, caller: caller, now: now)
+        case .getBucketPolicyStatus: return getBucketPolicyStatus(bucket, caller: caller, now: now)
         }
     }
 }

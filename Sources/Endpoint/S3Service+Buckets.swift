@@ -13,7 +13,15 @@ struct S3Bucket: Sendable {
     var created: Date
     var tags: [String: String]
     var fromWorld: Bool
+    /// Object Ownership; nil after DeleteBucketOwnershipControls (objects then belong to their writers).
+    var ownershipControls: ObjectOwnership? = .bucketOwnerEnforced
+    /// The bucket's own Block Public Access settings, and its owner account's.
+    var publicAccessBlock: PublicAccessBlock?
+    var accountPublicAccessBlock: PublicAccessBlock?
     var arn: String { "arn:aws:s3:::\(name)" }
+    var ownership: ObjectOwnership { ownershipControls ?? .objectWriter }
+    /// The most restrictive combination of the bucket's and the account's settings.
+    var blockPublicAccess: PublicAccessBlock { (publicAccessBlock ?? PublicAccessBlock()).union(accountPublicAccessBlock) }
 }
 
 /// Parsed runtime bucket policies, by their JSON text.
@@ -41,6 +49,11 @@ extension S3Service {
         if let info, info.policyOverridden || world == nil {
             bucket.policy = info.policy.flatMap { policies.policy(bucket: name, json: $0) }
         }
+        bucket.ownershipControls = world?.objectOwnership ?? .bucketOwnerEnforced
+        if let stored = info?.configurations?[Self.ownershipControlsKey] { bucket.ownershipControls = ObjectOwnership(rawValue: stored) }
+        bucket.publicAccessBlock = world?.publicAccessBlock
+        if let stored = info?.configurations?[Self.publicAccessBlockKey] { bucket.publicAccessBlock = Self.decodeBlock(stored) }
+        bucket.accountPublicAccessBlock = configuration.world.accounts[bucket.account]?.publicAccessBlock
         return bucket
     }
 
@@ -162,8 +175,30 @@ extension S3Service {
         }
         let region = constraint ?? "us-east-1"
         let target = S3Bucket(name: name, account: account, region: region, policy: nil, created: now, tags: [:], fromWorld: false)
-        // CreateBucket is authorized by the caller's identity policies alone.
+        // CreateBucket is authorized by the caller's identity policies alone; setting Object
+        // Ownership on it needs s3:PutBucketOwnershipControls too.
+        let ownership: ObjectOwnership?
+        switch Self.requestedOwnership(request) { case .failure(let e): return .failure(e); case .success(let o): ownership = o }
         if let denied = authorize(caller, operation: "CreateBucket", action: "s3:CreateBucket", bucket: target, key: nil, now: now) { return .failure(denied) }
+        if ownership != nil,
+           let denied = authorize(caller, operation: "CreateBucket", action: "s3:PutBucketOwnershipControls", bucket: target, key: nil, now: now) {
+            return .failure(denied)
+        }
+        // A canned ACL or grants at creation: none but the owner's while ACLs are disabled.
+        var bucketACL: String?
+        if Self.hasACLHeaders(request) {
+            switch requestedGrants(request, body: Data(), owner: account, bucketOwner: account) {
+            case .failure(let e): return .failure(e)
+            case .success(let grants):
+                if (ownership ?? .bucketOwnerEnforced) == .bucketOwnerEnforced, Set(grants) != Set(Self.ownerFullControl(account)) {
+                    return .failure(Self.bucketAclWithEnforced())
+                }
+                if configuration.world.accounts[account]?.publicAccessBlock?.blockPublicAcls == true, grants.contains(where: Self.isPublicGrant) {
+                    return .failure(Self.publicACLBlocked(caller, action: "s3:PutBucketAcl", resource: target.arn))
+                }
+                if Set(grants) != Set(Self.ownerFullControl(account)) { bucketACL = Self.encodeGrants(grants) }
+            }
+        }
         if let existing = lookupBucket(name) {
             if existing.account == account {
                 // us-east-1 keeps S3's legacy answer: success for a bucket the caller already owns.
@@ -184,7 +219,10 @@ extension S3Service {
         }
         do {
             var info = BucketInfo(name: name, account: account, region: region, created: now, policyOverridden: true, policy: nil, tags: nil)
-            if legacyEU { info.configurations = [Self.legacyLocationKey: "EU"] }
+            var documents = [Self.ownershipControlsKey: (ownership ?? .bucketOwnerEnforced).rawValue]
+            if legacyEU { documents[Self.legacyLocationKey] = "EU" }
+            if let bucketACL { documents[BucketDocument.acl.rawValue] = bucketACL }
+            info.configurations = documents
             try configuration.store.setBucketInfo(info)
         } catch { return .failure(Self.internalError(error)) }
         return .success(EndpointResponse(status: 200, headers: [("Location", "/\(name)")], body: Data()))
@@ -249,6 +287,9 @@ extension S3Service {
                 }
             }
         }
+        if bucket.blockPublicAccess.blockPublicPolicy, PublicPolicy.isPublic(policy) {
+            return .failure(Self.publicPolicyBlocked(caller, bucket: bucket))
+        }
         if let e = saveBucket(bucket, policyJSON: .some(text)) { return .failure(e) }
         return .success(EndpointResponse(status: 204, headers: [], body: Data()))
     }
@@ -272,7 +313,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         if let denied = authorize(caller, operation: "GetBucketAcl", action: "s3:GetBucketAcl", bucket: bucket, key: nil, now: now) { return .failure(denied) }
-        return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: bucketGrants(bucket))))
+        return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: shownBucketGrants(bucket))))
     }
 
     static func tagsXML(_ tags: [String: String]) -> String {

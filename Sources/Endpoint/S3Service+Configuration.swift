@@ -123,7 +123,7 @@ extension S3Service {
         case .notification:
             return .success(Self.xmlResponse(stored ?? "<NotificationConfiguration xmlns=\"\(Self.namespace)\"></NotificationConfiguration>"))
         case .acl:
-            return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: bucketGrants(bucket))))
+            return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: shownBucketGrants(bucket))))
         }
     }
 
@@ -248,6 +248,11 @@ extension S3Service {
         configuration.world.accounts.keys.first { Self.canonicalUserId($0) == id.lowercased() }
     }
 
+    /// The bucket's ACL as GetBucketAcl shows it: the owner's full control alone while ACLs are disabled.
+    func shownBucketGrants(_ bucket: S3Bucket) -> [Grant] {
+        bucket.ownership.aclsEnabled ? bucketGrants(bucket) : Self.ownerFullControl(bucket.account)
+    }
+
     /// The bucket's ACL: the one stored, else `private` (the owner's full control).
     func bucketGrants(_ bucket: S3Bucket) -> [Grant] {
         storedDocument(bucket.name, .acl).map(Self.decodeGrants) ?? Self.cannedGrants("private", owner: bucket.account, bucketOwner: bucket.account) ?? []
@@ -357,6 +362,14 @@ extension S3Service {
         switch requestedGrants(request, body: request.body, owner: bucket.account, bucketOwner: bucket.account) {
         case .failure(let e): return .failure(e)
         case .success(let grants):
+            // With ACLs disabled only the owner's full control is taken (and changes nothing).
+            if !bucket.ownership.aclsEnabled {
+                guard Set(grants) == Set(Self.ownerFullControl(bucket.account)) else { return .failure(Self.aclNotSupported()) }
+                return .success(EndpointResponse(status: 200, headers: [], body: Data()))
+            }
+            if bucket.blockPublicAccess.blockPublicAcls, grants.contains(where: Self.isPublicGrant) {
+                return .failure(Self.publicACLBlocked(caller, action: "s3:PutBucketAcl", resource: bucket.arn))
+            }
             if let e = saveDocument(bucket, .acl, Self.encodeGrants(grants)) { return .failure(e) }
             return .success(EndpointResponse(status: 200, headers: [], body: Data()))
         }
@@ -365,25 +378,42 @@ extension S3Service {
     func getObjectAcl(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "GetObjectAcl", action: "s3:GetObjectAcl", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        if let denied = authorize(caller, operation: "GetObjectAcl", action: "s3:GetObjectAcl",
+                                  bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         let record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
-        let grants = record.acl.map(Self.decodeGrants) ?? Self.cannedGrants("private", owner: bucket.account, bucketOwner: bucket.account) ?? []
-        return .success(Self.xmlResponse(aclXML(owner: bucket.account, grants: grants)))
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        let owner = owner(of: record, in: bucket)
+        let grants = bucket.ownership.aclsEnabled ? record.acl.map(Self.decodeGrants) ?? Self.ownerFullControl(owner) : Self.ownerFullControl(owner)
+        return .success(Self.xmlResponse(aclXML(owner: owner, grants: grants)))
     }
 
     /// Changes only the object's record: its bytes, and every other fact of it, stay as they are.
     func putObjectAcl(_ name: String, _ key: String, _ request: EndpointRequest, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
-        if let denied = authorize(caller, operation: "PutObjectAcl", action: "s3:PutObjectAcl", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        let versionId = request.queryItems["versionId"]
+        let action = "s3:PutObjectAcl"
+        if let denied = authorize(caller, operation: "PutObjectAcl", action: action, bucket: bucket, key: key, versionId: versionId, now: now) {
+            return .failure(denied)
+        }
         var record: ObjectRecord
-        switch existingRecord(bucket, key, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
+        switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         let body: Data
         switch decodePayload(request, caller: caller, defaultChecksum: false) { case .failure(let e): return .failure(e); case .success(let p): body = p.data }
-        switch requestedGrants(request, body: body, owner: bucket.account, bucketOwner: bucket.account) {
+        let owner = owner(of: record, in: bucket)
+        switch requestedGrants(request, body: body, owner: owner, bucketOwner: bucket.account) {
         case .failure(let e): return .failure(e)
-        case .success(let grants): record.acl = Self.encodeGrants(grants)
+        case .success(let grants):
+            // With ACLs disabled only the owner's full control is taken (and changes nothing).
+            if !bucket.ownership.aclsEnabled {
+                guard Set(grants) == Set(Self.ownerFullControl(owner)) else { return .failure(Self.aclNotSupported()) }
+                return .success(EndpointResponse(status: 200, headers: [], body: Data()))
+            }
+            if bucket.blockPublicAccess.blockPublicAcls, grants.contains(where: Self.isPublicGrant) {
+                return .failure(Self.publicACLBlocked(caller, action: action, resource: "arn:aws:s3:::\(bucket.name)/\(key)"))
+            }
+            record.acl = Self.encodeGrants(grants)
         }
         do { try configuration.store.update(bucket: name, record: record) } catch { return .failure(Self.internalError(error)) }
         return .success(EndpointResponse(status: 200, headers: [], body: Data()))

@@ -30,6 +30,11 @@ extension S3Service {
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
         }
+        // The owner and ACL are chosen now and given to the object at completion.
+        switch writtenOwnership(request, bucket: bucket, key: key, caller: caller, action: "s3:PutObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let written): (attributes.owner, attributes.acl) = written
+        }
         var algorithm: String?
         if let text = request.header("x-amz-checksum-algorithm") {
             guard let a = S3Checksum(headerOrAlgorithm: text) else {

@@ -119,7 +119,7 @@ extension S3Service {
         switch self.bucket(source.bucket) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let sourceVersion = Self.copySourceVersionId(header)
         if let denied = authorize(caller, operation: operation, action: sourceVersion == nil ? "s3:GetObject" : "s3:GetObjectVersion",
-                                  bucket: bucket, key: source.key, now: now) { return .failure(denied) }
+                                  bucket: bucket, key: source.key, versionId: sourceVersion, now: now) { return .failure(denied) }
         if let sourceVersion, let hidden = hiddenByVersioning(source.bucket, source.key, versionId: sourceVersion) { return .failure(hidden) }
         guard let record = sourceVersion.flatMap({ configuration.store.version(bucket: source.bucket, key: source.key, versionId: $0) })
             ?? configuration.store.record(bucket: source.bucket, key: source.key) else {
@@ -182,6 +182,11 @@ extension S3Service {
                 switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
             }
         }
+        // A copy is a new object: its owner and ACL come from this request, never from the source.
+        switch writtenOwnership(request, bucket: bucket, key: key, caller: caller, action: "s3:PutObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let written): (attributes.owner, attributes.acl) = written
+        }
         // Bytes go file to file; the checksum to keep is computed on the way when it changes.
         var state: S3Checksum.Accumulator?
         if let wanted = request.header("x-amz-checksum-algorithm").flatMap({ S3Checksum(headerOrAlgorithm: $0) }) {
@@ -221,7 +226,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let versionId = request.queryItems["versionId"]
-        if let denied = authorize(caller, operation: "GetObjectTagging", action: versionId == nil ? "s3:GetObjectTagging" : "s3:GetObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "GetObjectTagging", action: versionId == nil ? "s3:GetObjectTagging" : "s3:GetObjectVersionTagging", bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) {
         case .failure(let e): return .failure(e)
         case .success(let record):
@@ -235,7 +240,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let versionId = request.queryItems["versionId"]
-        if let denied = authorize(caller, operation: "PutObjectTagging", action: versionId == nil ? "s3:PutObjectTagging" : "s3:PutObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "PutObjectTagging", action: versionId == nil ? "s3:PutObjectTagging" : "s3:PutObjectVersionTagging", bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         var record: ObjectRecord
         switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         let body: Data
@@ -252,7 +257,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let versionId = request.queryItems["versionId"]
-        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: versionId == nil ? "s3:DeleteObjectTagging" : "s3:DeleteObjectVersionTagging", bucket: bucket, key: key, now: now) { return .failure(denied) }
+        if let denied = authorize(caller, operation: "DeleteObjectTagging", action: versionId == nil ? "s3:DeleteObjectTagging" : "s3:DeleteObjectVersionTagging", bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         var record: ObjectRecord
         switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
         record.tags = nil

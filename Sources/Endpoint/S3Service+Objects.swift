@@ -32,13 +32,12 @@ extension S3Service {
         if encodeURL { xml += "<EncodingType>url</EncodingType>" }
         xml += "<IsTruncated>\(truncated)</IsTruncated>"
         if truncated, let lastReturned { xml += XML.element("NextContinuationToken", Data(lastReturned.utf8).base64EncodedString()) }
-        let owner = "<Owner><ID>\(Self.canonicalUserId(bucket.account))</ID><DisplayName>\(XML.escape(configuration.world.accounts[bucket.account]?.alias ?? bucket.account))</DisplayName></Owner>"
         for record in contents {
             xml += "<Contents><Key>\(XML.escape(enc(record.key)))</Key><LastModified>\(XML.timestamp(record.lastModified))</LastModified>"
             xml += "<ETag>\(XML.escape(record.etag))</ETag>"
             if let algorithm = record.checksums.keys.sorted().first { xml += "<ChecksumAlgorithm>\(algorithm)</ChecksumAlgorithm>" }
             xml += "<Size>\(record.size)</Size>"
-            if q["fetch-owner"] == "true" { xml += owner }
+            if q["fetch-owner"] == "true" { xml += ownerXML(owner(of: record, in: bucket)) }
             xml += "<StorageClass>STANDARD</StorageClass></Contents>"
         }
         for p in prefixes { xml += "<CommonPrefixes><Prefix>\(XML.escape(enc(p)))</Prefix></CommonPrefixes>" }
@@ -105,7 +104,7 @@ extension S3Service {
         }
         for record in page.contents {
             xml += "<Contents><Key>\(XML.escape(enc(record.key)))</Key><LastModified>\(XML.timestamp(record.lastModified))</LastModified>"
-            xml += "<ETag>\(XML.escape(record.etag))</ETag><Size>\(record.size)</Size>\(ownerXML(bucket.account))<StorageClass>STANDARD</StorageClass></Contents>"
+            xml += "<ETag>\(XML.escape(record.etag))</ETag><Size>\(record.size)</Size>\(ownerXML(owner(of: record, in: bucket)))<StorageClass>STANDARD</StorageClass></Contents>"
         }
         for p in page.prefixes { xml += "<CommonPrefixes><Prefix>\(XML.escape(enc(p)))</Prefix></CommonPrefixes>" }
         xml += "</ListBucketResult>"
@@ -145,6 +144,10 @@ extension S3Service {
         attributes.checksums = payload.checksums
         if let tagging = request.header("x-amz-tagging") {
             switch Self.parseTagHeader(tagging) { case .failure(let e): return .failure(e); case .success(let t): attributes.tags = t }
+        }
+        switch writtenOwnership(request, bucket: bucket, key: key, caller: caller, action: "s3:PutObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let written): (attributes.owner, attributes.acl) = written
         }
         let expecting: CommitPrecondition?
         switch writeConditions(request, name, key) {
@@ -213,7 +216,7 @@ extension S3Service {
         // HeadObject is authorized as s3:GetObject (s3:GetObjectVersion for one version), as S3 does.
         let versionId = request.queryItems["versionId"]
         if let denied = authorize(caller, operation: head ? "HeadObject" : "GetObject", action: versionId == nil ? "s3:GetObject" : "s3:GetObjectVersion",
-                                  bucket: bucket, key: key, now: now) { return .failure(denied) }
+                                  bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         if let hidden = hiddenByVersioning(name, key, versionId: versionId) { return .failure(hidden) }
         guard let record = versionId.flatMap({ configuration.store.version(bucket: name, key: key, versionId: $0) })
             ?? configuration.store.record(bucket: name, key: key) else {

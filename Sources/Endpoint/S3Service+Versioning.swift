@@ -171,8 +171,8 @@ extension S3Service {
         if let delimiter { xml += XML.element("Delimiter", enc(delimiter)) }
         if encodeURL { xml += "<EncodingType>url</EncodingType>" }
         xml += "<IsTruncated>\(truncated)</IsTruncated>"
-        let owner = ownerXML(bucket.account)
         for (record, isLatest) in entries {
+            let owner = ownerXML(self.owner(of: record, in: bucket))
             let id = XML.escape(record.versionId ?? ObjectStore.nullVersionId)
             let common = "<Key>\(XML.escape(enc(record.key)))</Key><VersionId>\(id)</VersionId><IsLatest>\(isLatest)</IsLatest>"
                 + "<LastModified>\(XML.timestamp(record.lastModified))</LastModified>"

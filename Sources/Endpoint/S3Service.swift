@@ -94,22 +94,24 @@ struct S3Service: Sendable {
 
     // MARK: Authorization
 
-    /// Authorizes an S3 action on a bucket or object and records the call. The condition keys
-    /// are the request's that `action` supports plus the bucket's and object's
-    /// (`S3ConditionKeys`); `requestKeys` replaces the caller's (a multipart upload's parts are
-    /// authorized with the keys of the request that created it).
-    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, now: Date, record: Bool = true,
-                   requestKeys: [String: [String]]? = nil) -> AWSServiceError? {
+    /// Authorizes an S3 action on a bucket or object and records the call. The resource side
+    /// holds the bucket policy and, where ACLs are enabled, the bucket's or the object's ACL
+    /// (`versionId` names the version an object operation addresses). The condition keys are the
+    /// request's that `action` supports plus the bucket's and object's (`S3ConditionKeys`);
+    /// `requestKeys` replaces the caller's (a multipart upload's parts are authorized with the
+    /// keys of the request that created it).
+    func authorize(_ caller: Caller, operation: String, action: String, bucket: S3Bucket, key: String?, versionId: String? = nil,
+                   now: Date, record: Bool = true, requestKeys: [String: [String]]? = nil) -> AWSServiceError? {
         let resource = key.map { "arn:aws:s3:::\(bucket.name)/\($0)" } ?? bucket.arn
         let context = S3ConditionKeys.context(action: action, requestKeys: requestKeys ?? caller.requestKeys, bucket: bucket, key: key) {
             guard let key else { return nil }
-            if let version = caller.requestKeys["s3:versionid"]?.first {
+            if let version = versionId ?? caller.requestKeys["s3:versionid"]?.first {
                 return configuration.store.version(bucket: bucket.name, key: key, versionId: version)?.tags
             }
             return configuration.store.record(bucket: bucket.name, key: key)?.tags
         }
         let access = AccessRequest(caller: caller, action: action, resource: resource,
-                                   target: ResourceTarget(account: bucket.account, policy: bucket.policy),
+                                   target: resourceTarget(caller, action: action, bucket: bucket, key: key, versionId: versionId),
                                    requestContext: context)
         return self.access.check(access, service: "s3", operation: operation, shape: .s3, now: now, record: record).error
     }

@@ -23,8 +23,12 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     public var blob: String
     /// Object tags (`x-amz-tagging`, PutObjectTagging); nil when never set.
     public var tags: [String: String]?
-    /// The object's access control list (PutObjectAcl), one grant a line; nil for `private`.
+    /// The object's access control list (PutObjectAcl, or the ACL it was written with), one
+    /// grant a line; nil for `private`.
     public var acl: String?
+    /// The account that owns this version (S3 Object Ownership); nil for the bucket owner, as
+    /// every record written before owners were kept.
+    public var owner: String? = nil
     /// Parts of a multipart object, for `x-amz-mp-parts-count`.
     public var partsCount: Int?
     /// The sizes of the files in the `blob` folder, in order, when the bytes are kept in
@@ -57,6 +61,9 @@ public struct ObjectAttributes: Sendable, Hashable {
     public var metadata: [String: String]
     public var checksums: [String: String]
     public var tags: [String: String]?
+    /// The owning account (nil: the bucket owner) and access control list of the new object.
+    public var owner: String?
+    public var acl: String?
     public init(contentType: String = "binary/octet-stream", contentEncoding: String? = nil, contentDisposition: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, metadata: [String: String] = [:], checksums: [String: String] = [:]) {
         self.contentType = contentType
@@ -164,14 +171,20 @@ public struct StoredAttributes: Codable, Sendable, Hashable {
     public var expires: String?
     public var metadata: [String: String]
     public var tags: [String: String]?
+    /// The owner and ACL the completed object gets.
+    public var owner: String?
+    public var acl: String?
     public init(_ a: ObjectAttributes) {
         contentType = a.contentType; contentEncoding = a.contentEncoding; contentDisposition = a.contentDisposition
         cacheControl = a.cacheControl; expires = a.expires; metadata = a.metadata; tags = a.tags
+        owner = a.owner; acl = a.acl
     }
     public var attributes: ObjectAttributes {
         var a = ObjectAttributes(contentType: contentType, contentEncoding: contentEncoding, contentDisposition: contentDisposition,
                                  cacheControl: cacheControl, expires: expires, metadata: metadata)
         a.tags = tags
+        a.owner = owner
+        a.acl = acl
         return a
     }
 }
@@ -482,8 +495,9 @@ public final class ObjectStore: ObjectStoring {
             contentType: attributes.contentType, contentEncoding: attributes.contentEncoding,
             contentDisposition: attributes.contentDisposition, cacheControl: attributes.cacheControl,
             expires: attributes.expires, metadata: attributes.metadata, checksums: attributes.checksums, blob: blob,
-            tags: attributes.tags, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
+            tags: attributes.tags, acl: attributes.acl, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
         record.partSizes = partSizes
+        record.owner = attributes.owner
         return try commitVersion(bucket: bucket, record: record, expecting: expecting)
     }
 

@@ -42,6 +42,13 @@ public struct ResourceTarget: Sendable {
     public var policy: NamedPolicy?
     /// Whether the resource policy must allow even within one account (nil: the engine infers it).
     public var policyRequired: Bool?
+    /// S3: the grants of the access control list that applies (the bucket's, or the object's),
+    /// as resource-policy Allow statements; nil where ACLs are disabled or grant nothing.
+    public var accessControlList: NamedPolicy?
+    /// S3: the account that owns the object, when it is not the bucket owner (`account`).
+    public var objectOwner: String?
+    /// S3: Block Public Access's RestrictPublicBuckets is on for the bucket.
+    public var restrictPublicBuckets = false
 
     public init(account: String?, policy: NamedPolicy?, policyRequired: Bool? = nil) {
         self.account = account
@@ -83,6 +90,8 @@ public struct AccessInput: Sendable {
     public var request: AuthorizationRequest
     /// Where the world could not tell (a bucket it does not hold), said in words.
     public var notes: [String]
+    /// What S3's ownership and public-access rules changed in the resource side, said in words.
+    public var resourceClauses: [String] = []
 }
 
 /// The decision on one request, with the reason kept in events.
@@ -104,8 +113,10 @@ extension World {
         let caller = access.caller
         var notes: [String] = []
         var policies = identityPolicies(of: caller)
-        let target = access.target ?? resourceTarget(action: access.action, resource: access.resource, caller: caller, notes: &notes)
-        policies.resource = target.policy
+        var target = access.target ?? resourceTarget(action: access.action, resource: access.resource, caller: caller, notes: &notes)
+        let s3Side = target.s3ResourceSide(for: caller)
+        target.account = s3Side.account
+        policies.resource = s3Side.policy
         if let required = target.policyRequired { policies.resourcePolicyRequired = required }
         // Organization policies: SCPs limit the caller's account, RCPs the resource's account.
         if let account = caller.principal.account { policies.scps = serviceControlPolicies(forAccount: account) }
@@ -127,14 +138,15 @@ extension World {
         for (key, values) in access.requestContext { context[key] = values }
         let request = AuthorizationRequest(principal: caller.principal, action: access.action, resource: access.resource,
                                            resourceAccount: target.account, context: context, now: now)
-        return AccessInput(policies: policies, request: request, notes: notes)
+        return AccessInput(policies: policies, request: request, notes: notes, resourceClauses: s3Side.clauses)
     }
 
     /// Decides one request: the rules that need no policy, then the IAM engine on `accessInput`.
     public func decide(_ access: AccessRequest, now: Date) -> AccessDecision {
         let input = accessInput(for: access, now: now)
         let decision = PolicyEvaluator.evaluate(input.request, policies: input.policies)
-        return AccessDecision(decision: decision, input: input, reason: Self.reason(decision, action: access.action))
+        let reason = ([Self.reason(decision, action: access.action)] + input.resourceClauses).joined(separator: "; ")
+        return AccessDecision(decision: decision, input: input, reason: reason)
     }
 
     /// The reason an event keeps: the allowing statements, or AWS's reason clause.
@@ -157,7 +169,13 @@ extension World {
         if resource.hasPrefix("arn:aws:s3:::") {
             let path = resource.dropFirst("arn:aws:s3:::".count)
             let bucketName = String(path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-            if let bucket = bucket(named: bucketName) { return ResourceTarget(account: bucket.account, policy: bucket.policy) }
+            if let bucket = bucket(named: bucketName) {
+                var target = ResourceTarget(account: bucket.account, policy: bucket.policy)
+                // Block Public Access: the bucket's settings OR its owner account's.
+                let block = (bucket.publicAccessBlock ?? PublicAccessBlock()).union(accounts[bucket.account]?.publicAccessBlock)
+                target.restrictPublicBuckets = block.restrictPublicBuckets
+                return target
+            }
             if !bucketName.isEmpty {
                 notes.append("bucket \(bucketName) is not in the world: treated as owned by the caller's account, with no bucket policy")
             }

@@ -137,6 +137,8 @@ public struct Account: Sendable {
     public var groups: [String: Group] = [:]
     /// KMS keys by key id.
     public var kmsKeys: [String: KMSKey] = [:]
+    /// S3 Block Public Access for every bucket of the account (nil: none set).
+    public var publicAccessBlock: PublicAccessBlock?
     public init(id: String, alias: String? = nil, roles: [String: Role] = [:], users: [String: User] = [:], buckets: [String: Bucket] = [:], managedPolicies: [String: NamedPolicy] = [:]) {
         self.id = id
         self.managedPolicies = managedPolicies
@@ -285,7 +287,69 @@ public struct Bucket: Sendable {
     public var policy: NamedPolicy?
     public var objects: [SeedObject]
     public var tags: [String: String]
+    /// S3 Object Ownership; nil: `BucketOwnerEnforced`, S3's default for new buckets.
+    public var objectOwnership: ObjectOwnership?
+    /// The bucket's own Block Public Access settings (nil: none set).
+    public var publicAccessBlock: PublicAccessBlock?
     public var arn: String { "arn:aws:s3:::\(name)" }
+}
+
+/// S3 Object Ownership: who owns the objects written to a bucket, and whether ACLs count.
+public enum ObjectOwnership: String, Sendable, Hashable, CaseIterable, Codable {
+    /// ACLs are disabled: the bucket owner owns every object; ACLs grant nothing.
+    case bucketOwnerEnforced = "BucketOwnerEnforced"
+    /// The bucket owner owns objects written with the `bucket-owner-full-control` canned ACL.
+    case bucketOwnerPreferred = "BucketOwnerPreferred"
+    /// The writing account owns the objects it writes.
+    case objectWriter = "ObjectWriter"
+
+    /// Whether ACLs grant anything in a bucket with this setting.
+    public var aclsEnabled: Bool { self != .bucketOwnerEnforced }
+}
+
+/// S3 Block Public Access settings, for an account or a bucket.
+public struct PublicAccessBlock: Sendable, Hashable, Codable {
+    public var blockPublicAcls: Bool
+    public var ignorePublicAcls: Bool
+    public var blockPublicPolicy: Bool
+    public var restrictPublicBuckets: Bool
+
+    public init(blockPublicAcls: Bool = false, ignorePublicAcls: Bool = false, blockPublicPolicy: Bool = false, restrictPublicBuckets: Bool = false) {
+        self.blockPublicAcls = blockPublicAcls
+        self.ignorePublicAcls = ignorePublicAcls
+        self.blockPublicPolicy = blockPublicPolicy
+        self.restrictPublicBuckets = restrictPublicBuckets
+    }
+
+    /// The four settings by their S3 names, in S3's order.
+    public static let names = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]
+
+    public subscript(name: String) -> Bool {
+        get {
+            switch name {
+            case "BlockPublicAcls": blockPublicAcls
+            case "IgnorePublicAcls": ignorePublicAcls
+            case "BlockPublicPolicy": blockPublicPolicy
+            default: restrictPublicBuckets
+            }
+        }
+        set {
+            switch name {
+            case "BlockPublicAcls": blockPublicAcls = newValue
+            case "IgnorePublicAcls": ignorePublicAcls = newValue
+            case "BlockPublicPolicy": blockPublicPolicy = newValue
+            default: restrictPublicBuckets = newValue
+            }
+        }
+    }
+
+    /// The effective setting where both an account's and a bucket's apply: each one on if either is.
+    public func union(_ other: PublicAccessBlock?) -> PublicAccessBlock {
+        guard let other else { return self }
+        return PublicAccessBlock(blockPublicAcls: blockPublicAcls || other.blockPublicAcls, ignorePublicAcls: ignorePublicAcls || other.ignorePublicAcls,
+                                 blockPublicPolicy: blockPublicPolicy || other.blockPublicPolicy,
+                                 restrictPublicBuckets: restrictPublicBuckets || other.restrictPublicBuckets)
+    }
 }
 
 /// An object a world puts in a bucket, with its bytes in a local file.

@@ -123,7 +123,7 @@ public struct WorldCheck {
     }
 
     mutating func checkAccount(_ loader: WorldLoader, id: String, _ node: Node) {
-        let allowed: Set<String> = ["alias", "roles", "users", "buckets", "managedPolicies"]
+        let allowed: Set<String> = ["alias", "roles", "users", "buckets", "managedPolicies", "publicAccessBlock"]
         guard let fields = attempt({ () throws(WorldError) in try loader.mapping(node, "account \(id)", allowed: allowed) }) else { return }
         roles[id, default: []].formUnion([])
         for field in fields {
@@ -153,6 +153,8 @@ public struct WorldCheck {
                         checkResourcePolicy(loader, policy.policy, node: policyNode, owner: "bucket \(bucket.key) policy", trust: false)
                     }
                 }
+            case "publicAccessBlock":
+                _ = attempt { () throws(WorldError) in try loader.publicAccessBlock(field.value, "account \(id) publicAccessBlock") }
             default: break
             }
         }

@@ -11,6 +11,10 @@ public struct WorldImport {
         public var aliases: [String: String] = [:]
         /// Bucket policies: bucket name, owning account (nil: the only account), file.
         public var bucketPolicies: [(bucket: String, account: String?, file: URL)] = []
+        /// `aws s3api get-bucket-ownership-controls` outputs, as bucket policies are given.
+        public var bucketOwnershipControls: [(bucket: String, account: String?, file: URL)] = []
+        /// `aws s3api get-public-access-block` outputs, as bucket policies are given.
+        public var bucketPublicAccessBlocks: [(bucket: String, account: String?, file: URL)] = []
         /// Outputs of `aws organizations describe-organization`, `list-accounts`, `list-roots`,
         /// `list-policies` and `describe-policy` (optionally with `list-targets-for-policy`'s `Targets` merged in).
         public var organizationFiles: [URL] = []
@@ -57,6 +61,8 @@ public struct WorldImport {
     public mutating func run(exports: [URL], existing: String? = nil) -> String? {
         for export in exports { importExport(export) }
         for policy in options.bucketPolicies { importBucketPolicy(policy) }
+        for controls in options.bucketOwnershipControls { importOwnershipControls(controls) }
+        for block in options.bucketPublicAccessBlocks { importPublicAccessBlock(block) }
         if !options.organizationFiles.isEmpty || !options.accountPaths.isEmpty { importOrganization() }
         if hasErrors { return nil }
         return compose(existing: existing)
@@ -264,7 +270,8 @@ public struct WorldImport {
 
     // MARK: - Buckets
 
-    mutating func importBucketPolicy(_ entry: (bucket: String, account: String?, file: URL)) {
+    /// The owning account and the parsed file of a per-bucket input; nil after reporting why not.
+    mutating func bucketInput(_ entry: (bucket: String, account: String?, file: URL), option: String, what: String) -> (account: String, root: Node)? {
         currentFile = entry.file.path
         let account: String
         if let given = entry.account {
@@ -272,26 +279,67 @@ public struct WorldImport {
         } else if accounts.count == 1 {
             account = accounts[0].id
         } else {
-            report(.error, nil, "bucket \(entry.bucket): say which account owns it (--bucket-policy \(entry.bucket)@ACCOUNT=FILE), the import holds \(accounts.count) accounts")
-            return
+            report(.error, nil, "bucket \(entry.bucket): say which account owns it (--\(option) \(entry.bucket)@ACCOUNT=FILE), the import holds \(accounts.count) accounts")
+            return nil
         }
-        let root: Node
         do {
-            guard let node = try World.composeFile(entry.file) else { report(.error, nil, "the bucket policy file is empty"); return }
-            root = node
+            guard let node = try World.composeFile(entry.file) else { report(.error, nil, "the \(what) file is empty"); return nil }
+            return (account, node)
         } catch {
             messages.append(Message(severity: .error, file: error.file, line: error.line, column: error.column, text: error.message))
+            return nil
+        }
+    }
+
+    /// Sets one field of a bucket in an imported account.
+    mutating func setBucketField(_ account: String, bucket name: String, _ key: String, _ value: YAMLTree) {
+        updateAccount(account) { tree in
+            var bucket = tree["buckets"]?[name] ?? .map([])
+            bucket[key] = value
+            if bucket["objects"] == nil { bucket["objects"] = .map([]) }
+            tree["buckets", default: .map([])][name] = bucket
+        }
+    }
+
+    /// `aws s3api get-bucket-ownership-controls` prints {"OwnershipControls": {"Rules": [{"ObjectOwnership": ...}]}}.
+    mutating func importOwnershipControls(_ entry: (bucket: String, account: String?, file: URL)) {
+        guard let (account, root) = bucketInput(entry, option: "bucket-ownership-controls", what: "ownership controls") else { return }
+        let rules = (root["OwnershipControls"] ?? root)["Rules"]?.sequence
+        guard let rule = rules?.first, let value = rule["ObjectOwnership"]?.string, ObjectOwnership(rawValue: value) != nil else {
+            report(.error, rules?.first ?? root, "bucket \(entry.bucket): expected get-bucket-ownership-controls output with one rule naming "
+                   + ObjectOwnership.allCases.map(\.rawValue).joined(separator: ", "))
             return
         }
+        setBucketField(account, bucket: entry.bucket, "objectOwnership", .scalar(value))
+    }
+
+    /// `aws s3api get-public-access-block` prints {"PublicAccessBlockConfiguration": {"BlockPublicAcls": true, ...}}.
+    mutating func importPublicAccessBlock(_ entry: (bucket: String, account: String?, file: URL)) {
+        guard let (account, root) = bucketInput(entry, option: "bucket-public-access-block", what: "public access block") else { return }
+        let configuration = root["PublicAccessBlockConfiguration"] ?? root
+        var settings: [(String, YAMLTree)] = []
+        for name in PublicAccessBlock.names {
+            guard let node = configuration[name] else { continue }
+            guard let text = node.string, let value = Bool(text.lowercased()) else {
+                report(.error, node, "bucket \(entry.bucket): \(name) must be true or false")
+                return
+            }
+            settings.append((name, .scalar(value ? "true" : "false")))
+        }
+        guard !settings.isEmpty else {
+            report(.error, root, "bucket \(entry.bucket): expected get-public-access-block output (PublicAccessBlockConfiguration with "
+                   + PublicAccessBlock.names.joined(separator: ", ") + ")")
+            return
+        }
+        setBucketField(account, bucket: entry.bucket, "publicAccessBlock", .map(settings))
+    }
+
+    mutating func importBucketPolicy(_ entry: (bucket: String, account: String?, file: URL)) {
+        guard let (account, root) = bucketInput(entry, option: "bucket-policy", what: "bucket policy") else { return }
         // `aws s3api get-bucket-policy` prints {"Policy": "<document>"}; a bare document is accepted too.
         let document = root["Statement"] == nil ? (root["Policy"] ?? root) : root
         guard let json = documentText(document, what: "bucket \(entry.bucket) policy", kind: .resource) else { return }
-        updateAccount(account) { tree in
-            var bucket = tree["buckets"]?[entry.bucket] ?? .map([])
-            bucket["policy"] = .block(json)
-            if bucket["objects"] == nil { bucket["objects"] = .map([]) }
-            tree["buckets", default: .map([])][entry.bucket] = bucket
-        }
+        setBucketField(account, bucket: entry.bucket, "policy", .block(json))
     }
 
     // MARK: - Organizations
@@ -425,7 +473,8 @@ public struct WorldImport {
                 var existingBuckets = account["buckets"] ?? .map([])
                 for (name, bucket) in buckets {
                     var merged = existingBuckets[name] ?? .map([])
-                    merged["policy"] = bucket["policy"]
+                    if bucket["policy"] != nil || bucket["objectOwnership"] == nil && bucket["publicAccessBlock"] == nil { merged["policy"] = bucket["policy"] }
+                    for key in ["objectOwnership", "publicAccessBlock"] where bucket[key] != nil { merged[key] = bucket[key] }
                     if merged["objects"] == nil { merged["objects"] = .map([]) }
                     existingBuckets[name] = merged
                 }

@@ -239,10 +239,11 @@ struct WorldLoader {
 
     func account(id: String, _ node: Node, region: String) throws(WorldError) -> Account {
         var account = Account(id: id)
-        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys"]) {
+        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys", "publicAccessBlock"]) {
             switch entry.key {
             case "alias": account.alias = try string(entry.value, "alias")
             case "kmsKeys": account.kmsKeys = try kmsKeys(entry.value, account: id, region: region)
+            case "publicAccessBlock": account.publicAccessBlock = try publicAccessBlock(entry.value, "account \(id) publicAccessBlock")
             case "groups":
                 for group in try entries(entry.value, "groups") {
                     var value = Group(name: group.key)
@@ -376,15 +377,42 @@ struct WorldLoader {
             case "region": bucket.region = try string(field.value, "region") ?? region
             case "policy": bucket.policy = try policy(field.value, name: "bucket policy of \(name)", what: "bucket \(name) policy", kind: .resource)
             case "tags": bucket.tags = try stringMap(field.value, "tags")
+            case "objectOwnership":
+                let text = try string(field.value, "objectOwnership") ?? ""
+                guard let value = ObjectOwnership(rawValue: text) else {
+                    throw fail(field.value, "bucket \(name): objectOwnership '\(text)' is not one of: "
+                               + ObjectOwnership.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                bucket.objectOwnership = value
+            case "publicAccessBlock": bucket.publicAccessBlock = try publicAccessBlock(field.value, "bucket \(name) publicAccessBlock")
             case "objects":
                 for object in try entries(field.value, "objects") {
                     bucket.objects.append(try seedObject(key: object.key, object.value))
                 }
             default:
-                throw fail(field.keyNode, "bucket \(name): unknown field '\(field.key)' (expected one of: objects, policy, region, tags)")
+                throw fail(field.keyNode, "bucket \(name): unknown field '\(field.key)' (expected one of: objectOwnership, objects, policy, publicAccessBlock, region, tags)")
             }
         }
         return bucket
+    }
+
+    /// Block Public Access settings: a mapping of the four S3 setting names to true or false
+    /// (missing ones are false), or `true` for all four on.
+    func publicAccessBlock(_ node: Node, _ what: String) throws(WorldError) -> PublicAccessBlock {
+        if let text = node.string, node.mapping == nil {
+            guard let all = Bool(text.lowercased()) else {
+                throw fail(node, "\(what): expected true, false or a mapping of \(PublicAccessBlock.names.joined(separator: ", ")) to true or false")
+            }
+            return PublicAccessBlock(blockPublicAcls: all, ignorePublicAcls: all, blockPublicPolicy: all, restrictPublicBuckets: all)
+        }
+        var settings = PublicAccessBlock()
+        for field in try mapping(node, what, allowed: Set(PublicAccessBlock.names)) {
+            guard let text = try string(field.value, field.key), let value = Bool(text.lowercased()) else {
+                throw fail(field.value, "\(what): \(field.key) must be true or false")
+            }
+            settings[field.key] = value
+        }
+        return settings
     }
 
     func seedObject(key: String, _ node: Node) throws(WorldError) -> SeedObject {

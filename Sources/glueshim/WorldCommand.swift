@@ -25,7 +25,9 @@ struct WorldImportCommand: ParsableCommand {
         Users get no secrets. Objects are not imported.
 
         Bucket policies: --bucket-policy BUCKET=FILE (or BUCKET@ACCOUNT=FILE with several \
-        accounts), FILE being `aws s3api get-bucket-policy` output or a policy document.
+        accounts), FILE being `aws s3api get-bucket-policy` output or a policy document; \
+        --bucket-ownership-controls and --bucket-public-access-block take \
+        `aws s3api get-bucket-ownership-controls` and `get-public-access-block` outputs alike.
 
         Organizations: --organization-policies FILE for each output of `aws organizations \
         describe-organization`, `list-accounts`, `list-roots`, `list-policies` and \
@@ -46,6 +48,10 @@ struct WorldImportCommand: ParsableCommand {
 
     @Option(name: .customLong("bucket-policy"), help: "BUCKET=FILE or BUCKET@ACCOUNT=FILE.")
     var bucketPolicies: [String] = []
+    @Option(name: .customLong("bucket-ownership-controls"), help: "BUCKET=FILE or BUCKET@ACCOUNT=FILE: `aws s3api get-bucket-ownership-controls` output.")
+    var bucketOwnershipControls: [String] = []
+    @Option(name: .customLong("bucket-public-access-block"), help: "BUCKET=FILE or BUCKET@ACCOUNT=FILE: `aws s3api get-public-access-block` output.")
+    var bucketPublicAccessBlocks: [String] = []
 
     @Option(name: .customLong("organization-policies"), help: "An `aws organizations` output (describe-organization, list-accounts, list-roots, list-policies, describe-policy).")
     var organizationFiles: [String] = []
@@ -72,12 +78,17 @@ struct WorldImportCommand: ParsableCommand {
             let parts = alias.split(separator: "=", maxSplits: 1).map(String.init)
             if parts.count == 2 { options.aliases[parts[0]] = parts[1] } else { options.aliases[""] = alias }
         }
-        for entry in bucketPolicies {
-            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { usage("--bucket-policy takes BUCKET=FILE or BUCKET@ACCOUNT=FILE, got '\(entry)'") }
-            let target = parts[0].split(separator: "@", maxSplits: 1).map(String.init)
-            options.bucketPolicies.append((target[0], target.count == 2 ? target[1] : nil, URL(fileURLWithPath: parts[1])))
+        func bucketEntries(_ values: [String], option: String) -> [(bucket: String, account: String?, file: URL)] {
+            values.map { entry in
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { usage("--\(option) takes BUCKET=FILE or BUCKET@ACCOUNT=FILE, got '\(entry)'") }
+                let target = parts[0].split(separator: "@", maxSplits: 1).map(String.init)
+                return (target[0], target.count == 2 ? target[1] : nil, URL(fileURLWithPath: parts[1]))
+            }
         }
+        options.bucketPolicies = bucketEntries(bucketPolicies, option: "bucket-policy")
+        options.bucketOwnershipControls = bucketEntries(bucketOwnershipControls, option: "bucket-ownership-controls")
+        options.bucketPublicAccessBlocks = bucketEntries(bucketPublicAccessBlocks, option: "bucket-public-access-block")
         options.organizationFiles = organizationFiles.map { URL(fileURLWithPath: $0) }
         for entry in accountPaths {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)

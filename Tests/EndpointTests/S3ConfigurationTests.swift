@@ -24,7 +24,7 @@ import Testing
     // MARK: ACLs
 
     @Test func objectAclCannedHeadersAndDocumentKeepTheBytes() async throws {
-        try await Harness.with { h in
+        try await Harness.with(world: try Harness.worldWithACLs()) { h in
             let data = try await h.dataRole()
             _ = try await data.send(service: "s3", method: "PUT", path: objectPath, query: "", body: objectBytes, headers: [("x-amz-tagging", "a=b")])
             // A new object is private: its owner alone, with full control.
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func bucketAclStoredAndReturned() async throws {
-        try await Harness.with { h in
+        try await Harness.with(world: try Harness.worldWithACLs()) { h in
             let data = try await h.dataRole()
             _ = try await data.send(service: "s3", method: "PUT", path: bucket, query: "acl", body: Data(), headers: [("x-amz-acl", "log-delivery-write")])
             #expect(lastCall(h).map { $0 == ("PutBucketAcl", "s3:PutBucketAcl", "allow") } == true)

@@ -167,17 +167,18 @@ import Testing
             }
             // Of the 420 requests, those of served operations: GET/PUT/DELETE ?policy, GET/PUT ?acl, GET/PUT/DELETE ?tagging,
             // GET/PUT/DELETE ?cors, GET/PUT/DELETE ?lifecycle, GET/PUT ?logging, GET/PUT ?notification, GET ?location,
-            // GET ?uploads, POST ?delete, GET/PUT ?versioning and GET ?versions on the bucket; ?tagging (3), GET/PUT ?acl,
+            // GET ?uploads, POST ?delete, GET/PUT ?versioning, GET ?versions, GET/PUT/DELETE ?ownershipControls,
+            // GET/PUT/DELETE ?publicAccessBlock and GET ?policyStatus on the bucket; ?tagging (3), GET/PUT ?acl,
             // POST ?uploads and ?uploadId (4) on the object.
-            #expect(served == 34)
-            #expect(unserved == 2 * 5 * (Self.documentedSubresources.count + Self.unknownQueries.count) - 34)
+            #expect(served == 41)
+            #expect(unserved == 2 * 5 * (Self.documentedSubresources.count + Self.unknownQueries.count) - 41)
         }
     }
 
     /// boto3's put_object_acl once replaced the object with an empty body, authorized as s3:PutObject:
     /// it is PutObjectAcl, authorized as s3:PutObjectAcl, and the object's bytes stay.
     @Test func putObjectAclKeepsTheObject() async throws {
-        try await Harness.with { h in
+        try await Harness.with(world: try Harness.worldWithACLs()) { h in
             let data = try await h.dataRole()
             try await setUp(data)
             for query in ["acl", "acl&versionId=null", "acl&x-id=PutObjectAcl"] {
@@ -239,7 +240,7 @@ import Testing
 
     /// Every operation glueshim serves is reached by its request and authorized as its IAM action.
     @Test func servedOperationsRouteToTheirOperationAndAction() async throws {
-        try await Harness.with { h in
+        try await Harness.with(world: try Harness.worldWithACLs()) { h in
             let data = try await h.dataRole()
             try await setUp(data)
             var checked = Set<String>()
@@ -331,6 +332,15 @@ import Testing
             _ = try await expectRoute("POST", bucket, "delete", body: delete, headers: [("content-md5", Data(Insecure.MD5.hash(data: delete)).base64EncodedString())],
                                       operation: "DeleteObjects", action: "s3:DeleteObject")
             _ = try await expectRoute("DELETE", key, "", operation: "DeleteObject", action: "s3:DeleteObject")
+            let ownership = Data("<OwnershipControls><Rule><ObjectOwnership>ObjectWriter</ObjectOwnership></Rule></OwnershipControls>".utf8)
+            _ = try await expectRoute("PUT", fresh, "ownershipControls", body: ownership, operation: "PutBucketOwnershipControls", action: "s3:PutBucketOwnershipControls")
+            _ = try await expectRoute("GET", fresh, "ownershipControls", operation: "GetBucketOwnershipControls", action: "s3:GetBucketOwnershipControls")
+            _ = try await expectRoute("DELETE", fresh, "ownershipControls", operation: "DeleteBucketOwnershipControls", action: "s3:PutBucketOwnershipControls")
+            let block = Data("<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls></PublicAccessBlockConfiguration>".utf8)
+            _ = try await expectRoute("PUT", fresh, "publicAccessBlock", body: block, operation: "PutPublicAccessBlock", action: "s3:PutBucketPublicAccessBlock")
+            _ = try await expectRoute("GET", fresh, "publicAccessBlock", operation: "GetPublicAccessBlock", action: "s3:GetBucketPublicAccessBlock")
+            _ = try await expectRoute("DELETE", fresh, "publicAccessBlock", operation: "DeletePublicAccessBlock", action: "s3:PutBucketPublicAccessBlock")
+            _ = try await expectRoute("GET", bucket, "policyStatus", operation: "GetBucketPolicyStatus", action: "s3:GetBucketPolicyStatus")
             _ = try await expectRoute("DELETE", fresh, "", operation: "DeleteBucket", action: "s3:DeleteBucket")
 
             // Every operation the table serves was reached above, under the name the table gives it.
@@ -351,6 +361,6 @@ import Testing
         #expect(S3Routes.subresourceKeys == Set(Self.documentedSubresources))
         let handlers = Set(S3Routes.table.compactMap { $0.handler.map { "\($0)" } })
         #expect(handlers == Set(S3Route.Handler.allCases.map { "\($0)" }))
-        #expect(S3Routes.table.filter(\.served).count == 46)
+        #expect(S3Routes.table.filter(\.served).count == 53)
     }
 }

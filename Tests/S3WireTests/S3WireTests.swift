@@ -125,3 +125,18 @@ import Testing
         #expect(check.status == 0, "\(check.stderr)")
     }
 }
+
+/// S3 Object Ownership, ACLs in authorization and Block Public Access through boto3: two accounts,
+/// a cross-account writer, ACL grants, and public policies.
+@Suite struct S3OwnershipWireTests {
+    @Test func ownershipACLsAndBlockPublicAccess() throws {
+        let python = try tool("python3")
+        let state = temporaryFolder("wire-state")
+        defer { try? FileManager.default.removeItem(at: state) }
+        let serve = try wireServe(state: state, assume: nil)
+        defer { serve.stop() }
+        let result = try runProcess(python, [scripts.appendingPathComponent("ownership_wire.py").path], environment: serve.wireEnvironment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("ownership wire checks passed"))
+    }
+}

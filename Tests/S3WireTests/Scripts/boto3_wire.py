@@ -29,7 +29,7 @@ def code_of(fn):
 
 
 s3 = boto3.client("s3")
-s3.create_bucket(Bucket=bucket)
+s3.create_bucket(Bucket=bucket, ObjectOwnership="ObjectWriter")
 check(any(b["Name"] == bucket for b in s3.list_buckets()["Buckets"]), "created bucket listed")
 
 # Plain put/get with the CRC32 boto3 sends by default, returned with checksum mode.
