@@ -56,6 +56,10 @@ public struct WorldCheck {
     var organizationTargets: [(target: String, owner: String, file: String, node: Node)] = []
     var organizationIds: Set<String> = []
     var organizationAccounts: Set<String> = []
+    /// Each account's network items as read so far, with where each item was written.
+    var networks: [String: AccountNetwork] = [:]
+    var networkPlaces: [String: (file: String, line: Int?, column: Int?)] = [:]
+    var region = "us-east-1"
 
     public static func check(_ url: URL) -> [WorldDiagnostic] {
         var checker = WorldCheck()
@@ -108,8 +112,10 @@ public struct WorldCheck {
         guard let top = attempt({ () throws(WorldError) in try loader.mapping(root, "world", allowed: World.worldKeys) }) else { return }
         for entry in top {
             switch entry.key {
-            case "region": _ = attempt { () throws(WorldError) in try loader.string(entry.value, "region") }
+            case "region":
+                if let value = attempt({ () throws(WorldError) in try loader.string(entry.value, "region") }), let value { region = value }
             case "organization": checkOrganization(loader, entry.value)
+            case "network": _ = attempt { () throws(WorldError) in try loader.networkSettings(entry.value) }
             default:
                 for account in attempt({ () throws(WorldError) in try loader.entries(entry.value, "accounts") }) ?? [] {
                     guard account.key.count == 12, account.key.allSatisfy(\.isNumber) else {
@@ -123,11 +129,13 @@ public struct WorldCheck {
     }
 
     mutating func checkAccount(_ loader: WorldLoader, id: String, _ node: Node) {
-        let allowed: Set<String> = ["alias", "roles", "users", "buckets", "managedPolicies"]
+        let allowed = Set(["alias", "roles", "users", "buckets", "managedPolicies"]).union(WorldLoader.networkAccountFields)
         guard let fields = attempt({ () throws(WorldError) in try loader.mapping(node, "account \(id)", allowed: allowed) }) else { return }
         roles[id, default: []].formUnion([])
         for field in fields {
             switch field.key {
+            case "vpcs", "subnets", "vpcEndpoints", "connections":
+                checkNetwork(loader, account: id, field.key, field.value)
             case "managedPolicies":
                 for policy in attempt({ () throws(WorldError) in try loader.entries(field.value, "managedPolicies") }) ?? [] {
                     let arn = "arn:aws:iam::\(id):policy/\(policy.key)"
@@ -232,9 +240,31 @@ public struct WorldCheck {
         }
     }
 
+    /// Each network item on its own (CIDRs, ids, endpoint policies), kept for resolving references.
+    mutating func checkNetwork(_ loader: WorldLoader, account: String, _ key: String, _ node: Node) {
+        for entry in attempt({ () throws(WorldError) in try loader.entries(node, key) }) ?? [] {
+            let single = Node.mapping(Node.Mapping([(entry.keyNode, entry.value)]))
+            var network = networks[account] ?? AccountNetwork()
+            let region = self.region
+            var problem: WorldError?
+            do { try loader.networkSection(key, account: account, region: region, single, into: &network) } catch { problem = error }
+            if let problem { add(.error, problem) } else {
+                networks[account] = network
+                networkPlaces["\(account) \(key) \(entry.key)"] = (loader.file, entry.keyNode.mark?.line, entry.keyNode.mark?.column)
+            }
+        }
+    }
+
     // MARK: - Resolving references
 
     mutating func resolve() {
+        for (account, network) in networks.sorted(by: { $0.key < $1.key }) {
+            for problem in World.networkProblems(network, account: account) {
+                let key = ["subnet": "subnets", "vpcEndpoint": "vpcEndpoints", "connection": "connections"][problem.kind] ?? problem.kind
+                let place = networkPlaces["\(account) \(key) \(problem.name)"]
+                diagnostics.append(WorldDiagnostic(severity: .error, file: place?.file ?? "", line: place?.line, column: place?.column, message: problem.message))
+            }
+        }
         for reference in managedReferences {
             if AWSManagedPolicies.policy(arn: reference.arn) != nil || declaredManaged.contains(reference.arn) { continue }
             let isAWS = IAMArn(reference.arn)?.account == "aws"

@@ -54,16 +54,19 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A run's events.jsonl: decide every call again against the world and compare.")
     var replay: String?
 
+    @Option(help: "Place the caller in a subnet of the world (as a job run with a NETWORK connection): its VPC's endpoints and NAT decide the network keys.")
+    var subnet: String?
+
     func run() throws {
         if let replay {
-            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || cases != nil {
+            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || cases != nil || subnet != nil {
                 fail("--replay takes only --world and --json: each event carries its own request")
             }
             runReplay(file: replay)
             return
         }
         if let cases {
-            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || world != nil {
+            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || world != nil || subnet != nil {
                 fail("--cases takes no --principal/--action/--resource/--context/--world: each case carries its own request and policies")
             }
             runCases(file: cases)
@@ -124,7 +127,14 @@ struct SimulateCommand: ParsableCommand {
             guard let parsed = Transport(rawValue: text) else { fail("--transport \(text): expected http or https") }
             transport = parsed
         }
-        let access = AccessRequest(caller: simulation.caller, action: action, resource: resource, transport: transport, requestContext: context)
+        var caller = simulation.caller
+        if let subnet {
+            guard let placement = loaded.placement(subnet: subnet) else {
+                fail("--subnet \(subnet): no such subnet in \(loaded.source); declare it under an account's subnets")
+            }
+            caller.placement = placement
+        }
+        let access = AccessRequest(caller: caller, action: action, resource: resource, transport: transport, requestContext: context)
         let outcome = loaded.decide(access, now: now)
         let decision = outcome.decision
         let notes = simulation.notes + outcome.input.notes
