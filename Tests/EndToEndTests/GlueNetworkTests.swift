@@ -185,4 +185,21 @@ import Testing
         #expect(missing["state"] as? String == "FAILED")
         #expect((missing["error"] as? String)?.contains("Connection no-such-connection of job missing does not exist") == true, "\(missing)")
     }
+
+    /// `simulate --subnet` places the caller as a run with the connection would be.
+    @Test func simulatePlacesTheCallerInASubnet() async throws {
+        try await offPool {
+            let world = repoRoot.appendingPathComponent("jobs/vpc-endpoint-bucket/world.yaml").path
+            let session = "arn:aws:sts::111111111111:assumed-role/glue-role-vpc/GlueJobRunnerSession"
+            let object = "arn:aws:s3:::vpc-only-data-111111111111/report.csv"
+            let base = ["simulate", "--world", world, "--principal", session, "--action", "s3:GetObject", "--resource", object]
+            let outside = try glueshim(base)
+            #expect(outside.stdout.hasPrefix("decision: ExplicitlyDenied\n"), "\(outside.stdout)\(outside.stderr)")
+            let inside = try glueshim(base + ["--subnet", "subnet-0aa11bb22cc33dd44"])
+            #expect(inside.stdout.hasPrefix("decision: Allowed\n"), "\(inside.stdout)\(inside.stderr)")
+            let unknown = try glueshim(base + ["--subnet", "subnet-0nope"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.contains("--subnet subnet-0nope: no such subnet"))
+        }
+    }
 }
