@@ -428,13 +428,14 @@ struct BatchCase {
         var set = PolicySet()
         if let value = object["policies"], !(value is NSNull) {
             guard let policies = value as? [String: Any] else { throw SimulationInputError("\(where_): \"policies\" must be an object") }
-            try checkKeys(policies, ["identity", "resource", "permissionsBoundary", "session", "scp", "rcp"], "\(where_) policies")
+            try checkKeys(policies, ["identity", "resource", "permissionsBoundary", "session", "scp", "rcp", "vpcEndpoint"], "\(where_) policies")
             set.identity = try list(policies["identity"], "identity", .identity, where_)
             set.resource = try single(policies["resource"], "resource", .resource, where_)
             set.permissionsBoundary = try single(policies["permissionsBoundary"], "permissionsBoundary", .permissionsBoundary, where_)
             set.session = try single(policies["session"], "session", .session, where_).map { [$0] } ?? []
             set.scps = try levels(policies["scp"], "scp", .scp, where_)
             set.rcps = try levels(policies["rcp"], "rcp", .rcp, where_)
+            set.vpcEndpoint = try single(policies["vpcEndpoint"], "vpcEndpoint", .vpcEndpoint, where_)
         }
         let authorization = AuthorizationRequest(principal: principal, action: action, resource: resource, resourceAccount: resourceAccount,
                                                  context: context, now: now, derivesContext: false)

@@ -202,4 +202,25 @@ import Testing
             #expect(unknown.stderr.contains("--subnet subnet-0nope: no such subnet"))
         }
     }
+
+    /// `simulate --cases` takes a VPC endpoint policy among a case's policies.
+    @Test func casesTakeAnEndpointPolicy() async throws {
+        try await offPool {
+            let file = temporaryFolder("network-cases").appendingPathComponent("cases.json")
+            let identity = #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#
+            let endpoint = #"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}"#
+            let request = #"{"principal": "arn:aws:iam::111122223333:user/alice", "action": "s3:GetObject", "resource": "arn:aws:s3:::bucket/key", "resourceAccount": "111122223333"}"#
+            try """
+            [{"id": "through", "request": \(request), "policies": {"identity": [\(identity)], "vpcEndpoint": \(endpoint)}},
+             {"id": "direct", "request": \(request), "policies": {"identity": [\(identity)]}}]
+            """.write(to: file, atomically: true, encoding: .utf8)
+            let r = try glueshim(["simulate", "--cases", file.path])
+            #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 2)
+            #expect(lines.first?.contains("\"ImplicitlyDenied\"") == true, "\(r.stdout)")
+            #expect(lines.first?.contains("because no VPC endpoint policy allows the s3:GetObject action") == true, "\(r.stdout)")
+            #expect(lines.last?.contains("\"Allowed\"") == true, "\(r.stdout)")
+        }
+    }
 }
