@@ -258,7 +258,8 @@ extension WorldLoader {
         guard id.hasPrefix("vpc-") else { throw fail(keyNode, "VPC id '\(id)' must start with vpc-") }
         let fields = try mapping(node, "vpc \(id)", allowed: ["cidr", "natPublicIp"])
         let values = Dictionary(fields.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        let cidr = try cidr(values["cidr"] ?? node, "vpc \(id) cidr")
+        guard let cidrNode = values["cidr"] else { throw fail(node, "vpc \(id) needs a cidr (e.g. 10.0.0.0/16)") }
+        let cidr = try cidr(cidrNode, "vpc \(id) cidr")
         guard (16...28).contains(cidr.prefix) else { throw fail(values["cidr"], "vpc \(id) cidr: a VPC's block is /16 to /28") }
         var nat: String?
         if let natNode = values["natPublicIp"] {
@@ -273,7 +274,8 @@ extension WorldLoader {
         let fields = try mapping(node, "subnet \(id)", allowed: ["vpc", "cidr", "availabilityZone"])
         let values = Dictionary(fields.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         guard let vpc = try string(values["vpc"], "subnet \(id) vpc"), !vpc.isEmpty else { throw fail(node, "subnet \(id) needs a vpc") }
-        let cidr = try cidr(values["cidr"] ?? node, "subnet \(id) cidr")
+        guard let cidrNode = values["cidr"] else { throw fail(node, "subnet \(id) needs a cidr inside its VPC's block (e.g. 10.0.1.0/24)") }
+        let cidr = try cidr(cidrNode, "subnet \(id) cidr")
         guard (16...28).contains(cidr.prefix) else { throw fail(values["cidr"], "subnet \(id) cidr: a subnet's block is /16 to /28") }
         return Subnet(id: id, account: account, vpc: vpc, cidr: cidr, availabilityZone: try string(values["availabilityZone"], "subnet \(id) availabilityZone"))
     }
