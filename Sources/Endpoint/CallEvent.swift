@@ -54,7 +54,10 @@ public struct CallEvent: Codable, Sendable, Hashable {
 /// transport, and the caller's session (its policies, tags, MFA and issue time).
 public struct RecordedRequest: Codable, Sendable, Hashable {
     public var transport: Transport
-    public var sourceIp: String
+    /// The public address the caller gave explicitly (nil: the world's network decides).
+    public var sourceIp: String?
+    /// Where the caller was inside a VPC (a placed run's subnet and private address).
+    public var placement: NetworkPlacement?
     /// Condition keys the service derived from the request.
     public var context: [String: [String]]
     /// The resource's owner when the service, not the world, holds the resource (S3's buckets).
@@ -85,6 +88,7 @@ public struct RecordedRequest: Codable, Sendable, Hashable {
     public init(_ access: AccessRequest) {
         transport = access.transport
         sourceIp = access.caller.sourceIP
+        placement = access.caller.effectivePlacement
         context = access.requestContext
         resourceAccount = access.target?.account
         accessControlList = access.target?.accessControlList.map { RecordedPolicy(name: $0.name, arn: nil, document: PolicyRenderer.json($0.policy)) }

@@ -62,7 +62,7 @@ public enum EventReplay {
     static func caller(_ arn: String, facts: RecordedRequest, world: World) -> Result<Caller, ReplayError> {
         var principal: PrincipalIdentity
         if arn == "anonymous" {
-            return .success(Caller(principal: Caller.anonymous.principal, sourceIP: facts.sourceIp))
+            return .success(Caller(principal: Caller.anonymous.principal, sourceIP: facts.sourceIp, placement: facts.placement))
         } else if !arn.hasPrefix("arn:") {
             principal = PrincipalIdentity(kind: .service, arn: arn, account: nil)
         } else if arn.contains(":assumed-role/") {
@@ -97,7 +97,7 @@ public enum EventReplay {
                                           mfaAuthenticatedAt: session.mfaAuthenticatedAt, issuedAt: session.issuedAt,
                                           origin: session.servicePrincipal ? .servicePrincipal : (session.temporary ? .assumeRole : .longTerm))
         }
-        return .success(Caller(principal: principal, credential: credential, sourceIP: facts.sourceIp))
+        return .success(Caller(principal: principal, credential: credential, sourceIP: facts.sourceIp, placement: facts.placement))
     }
 
     /// Reads `events.jsonl`: one event per line.

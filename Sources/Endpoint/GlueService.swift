@@ -45,6 +45,7 @@ struct GlueService: Sendable {
         case "GetJobRun": output = getJobRun(call)
         case "GetJobRuns": output = getJobRuns(call)
         case "BatchStopJobRun": output = batchStopJobRun(call)
+        case "CreateConnection", "GetConnection", "GetConnections", "DeleteConnection": output = handleConnection(call) ?? .success([:])
         case "TagResource", "UntagResource", "GetTags":
             // Tags of sessions are the sessions' own (TagOnCreate, aws:ResourceTag of the session).
             if (call.input["ResourceArn"] as? String)?.contains(":session/") ?? false {
@@ -157,6 +158,7 @@ struct GlueService: Sendable {
         ]
         if let nonOverridable = d.NonOverridableArguments { o["NonOverridableArguments"] = nonOverridable }
         if let description = d.Description { o["Description"] = description }
+        if let connections = d.Connections { o["Connections"] = ["Connections": connections.Connections ?? []] }
         return o
     }
 

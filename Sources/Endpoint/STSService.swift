@@ -214,10 +214,13 @@ struct STSService: Sendable {
                                           roleArn: role.arn, tags: role.tags, sessionTags: allTags, tokenIssueTime: now,
                                           sourceIdentity: sourceIdentity)
         let expiration = now.addingTimeInterval(TimeInterval(duration))
-        let issued = configuration.credentials.register(IssuedCredential(
+        var session = IssuedCredential(
             credentials: CredentialStore.newSessionCredentials(account: role.account), principal: principal, expiration: expiration,
             sessionPolicies: sessionPolicies, isChained: chained, sessionTags: allTags, transitiveTagKeys: transitiveKeys + inheritedTransitive,
-            sourceIdentity: sourceIdentity, mfaAuthenticatedAt: mfaAt, issuedAt: now, origin: .assumeRole))
+            sourceIdentity: sourceIdentity, mfaAuthenticatedAt: mfaAt, issuedAt: now, origin: .assumeRole)
+        // A caller inside a VPC hands its place on: the new session's calls come from there too.
+        session.placement = caller.effectivePlacement
+        let issued = configuration.credentials.register(session)
         var xml = "  <AssumeRoleResult>\n"
         if let sourceIdentity { xml += "    <SourceIdentity>\(XML.escape(sourceIdentity))</SourceIdentity>\n" }
         xml += "    <AssumedRoleUser>\n      <AssumedRoleId>\(XML.escape(principal.userId ?? ""))</AssumedRoleId>\n      <Arn>\(XML.escape(sessionArn))</Arn>\n    </AssumedRoleUser>\n"
@@ -300,9 +303,11 @@ struct STSService: Sendable {
         if p.kind == .root { duration = min(duration, 3600) }
         record(caller, action: "sts:GetSessionToken", resource: "*", decision: "allow", reason: "GetSessionToken needs no permission", now: now)
         let expiration = now.addingTimeInterval(TimeInterval(duration))
-        let issued = configuration.credentials.register(IssuedCredential(
+        var session = IssuedCredential(
             credentials: CredentialStore.newSessionCredentials(account: p.account), principal: p, expiration: expiration,
-            mfaAuthenticatedAt: mfaAt, issuedAt: now, origin: .getSessionToken))
+            mfaAuthenticatedAt: mfaAt, issuedAt: now, origin: .getSessionToken)
+        session.placement = caller.effectivePlacement
+        let issued = configuration.credentials.register(session)
         return .success("  <GetSessionTokenResult>\n" + Self.credentialsXML(issued.credentials, expiration: expiration) + "  </GetSessionTokenResult>\n")
     }
 

@@ -72,6 +72,8 @@ public final class GlueJobRegistry: Sendable {
     private let writeFailed: @Sendable (String) -> Void
     /// The runs going now, as children of the endpoint's scope.
     public let tasks = OwnedTasks()
+    /// Connections created through the Glue API (CreateConnection), and world ones deleted.
+    public let connections = GlueConnectionRegistry()
 
     struct State {
         var jobs: [String: StoredJob] = [:]

@@ -16,6 +16,11 @@ public struct JobDefinition: Codable, Sendable, Hashable {
         public var MaxConcurrentRuns: Int?
         public init(MaxConcurrentRuns: Int? = nil) { self.MaxConcurrentRuns = MaxConcurrentRuns }
     }
+    /// The job's connections (`{"Connections": [names]}`); a NETWORK connection places its runs in a subnet.
+    public struct ConnectionsList: Codable, Sendable, Hashable {
+        public var Connections: [String]?
+        public init(Connections: [String]? = nil) { self.Connections = Connections }
+    }
     public var Name: String
     public var Description: String?
     public var Role: String
@@ -28,6 +33,7 @@ public struct JobDefinition: Codable, Sendable, Hashable {
     public var GlueVersion: String?
     public var ExecutionProperty: ExecutionProperty?
     public var Tags: [String: String]?
+    public var Connections: ConnectionsList?
 
     public init(Name: String, Description: String? = nil, Role: String, Command: Command, DefaultArguments: [String: String]? = nil,
                 NonOverridableArguments: [String: String]? = nil, Timeout: Int? = nil, MaxCapacity: Double? = nil, MaxRetries: Int? = nil,
@@ -45,6 +51,9 @@ public struct JobDefinition: Codable, Sendable, Hashable {
         self.ExecutionProperty = ExecutionProperty
         self.Tags = Tags
     }
+
+    /// The names of the job's connections, in order.
+    public var connectionNames: [String] { self.Connections?.Connections ?? [] }
 
     /// Glue's default timeout for Python shell jobs: 2880 minutes.
     public var timeoutMinutes: Int { Timeout ?? 2880 }

@@ -12,15 +12,21 @@ actor JobRoleSession {
     /// Renew this long before expiry; botocore itself refreshes 15 minutes ahead.
     let renewBefore: TimeInterval = 20 * 60
 
-    init(client: AWSClient, roleArn: String, sessionName: String = "GlueJobRunnerSession") {
+    /// Told of every session obtained (the first and each renewal), before anyone uses it.
+    let issued: @Sendable (AssumedRoleCredentials) -> Void
+
+    init(client: AWSClient, roleArn: String, sessionName: String = "GlueJobRunnerSession",
+         issued: @escaping @Sendable (AssumedRoleCredentials) -> Void = { _ in }) {
         self.client = client
         self.roleArn = roleArn
         self.sessionName = sessionName
+        self.issued = issued
     }
 
     func credentials() async throws(AWSClientError) -> AssumedRoleCredentials {
         if let current, current.expiration.timeIntervalSince(client.clock()) > renewBefore { return current }
         let fresh = try await client.assumeRole(roleArn: roleArn, sessionName: sessionName)
+        issued(fresh)
         current = fresh
         return fresh
     }

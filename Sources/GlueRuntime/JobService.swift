@@ -9,7 +9,8 @@ public enum JobService {
     /// Lets the endpoint run jobs (provisions the job's Python environment once).
     public static func enableJobRuns(_ configuration: inout EndpointConfiguration, options: RunOptions) throws(RunError) {
         let environment = try PythonEnvironments.provision(options)
-        configuration.launcher = RuntimeJobLauncher(world: configuration.world, environment: environment, options: options, events: nil, store: configuration.store)
+        configuration.launcher = RuntimeJobLauncher(world: configuration.world, environment: environment, options: options, events: nil, store: configuration.store,
+                                                     credentials: configuration.credentials)
     }
 
     /// Registers every job folder under `folder` (each with a job.yaml/job.json); returns their names.

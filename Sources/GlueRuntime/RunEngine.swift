@@ -72,8 +72,10 @@ public enum RunEngine {
             throw .input(error.description)
         }
         let events = RunEventSink()
-        let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events, store: store)
-        var configuration = EndpointConfiguration(world: world, store: store, events: events)
+        let credentials = CredentialStore()
+        let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events, store: store,
+                                          credentials: credentials)
+        var configuration = EndpointConfiguration(world: world, store: store, credentials: credentials, events: events)
         configuration.launcher = launcher
         // A job may drive Glue interactive sessions through the Glue API, as in AWS.
         try SessionService.enableSessions(&configuration, options: options)

@@ -1,4 +1,5 @@
 import AWSClient
+import Endpoint
 import Foundation
 import GlueDomain
 import ObjectStore
@@ -17,6 +18,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
     let events: RunEventSink?
     /// The object store the endpoint serves, where a job folder's script is deployed to its ScriptLocation.
     let store: ObjectStore
+    /// The endpoint's credentials, where the job role's session is placed in the run's subnet.
+    let credentials: CredentialStore
 
     /// Host names a job must never reach in local mode.
     static let realAWSHosts = ["amazonaws.com", "amazonaws.com.cn", "aws.amazon.com", "api.aws"]
@@ -91,10 +94,19 @@ struct RuntimeJobLauncher: JobRunLauncher {
         }
         // Glue assumes the job role as the service principal glue.amazonaws.com, so a role whose
         // trust policy does not trust Glue cannot run a job.
+        // A NETWORK connection places the run in its subnet: every call the run makes with the
+        // job role's session comes from there.
+        let placement: NetworkPlacement?
+        switch Self.placement(of: job, account: stored.account, runId: run.Id, world: world, connections: host.jobs.connections) {
+        case .success(let found): placement = found
+        case .failure(let problem): return .failedToStart(problem.message)
+        }
         let now = host.clock()
         let service = host.issueServiceCredentials("glue.amazonaws.com", now.addingTimeInterval(7 * 86400))
         let glue = AWSClient(endpoint: host.url, region: host.region, credentials: service)
-        let session = JobRoleSession(client: glue, roleArn: role.arn)
+        let session = JobRoleSession(client: glue, roleArn: role.arn) { [credentials] fresh in
+            credentials.place(accessKeyId: fresh.credentials.accessKeyId, at: placement)
+        }
         let jobCredentials: AssumedRoleCredentials
         do {
             jobCredentials = try await session.credentials()
@@ -241,6 +253,26 @@ struct RuntimeJobLauncher: JobRunLauncher {
         errLog.close()
         if stopped.isSet || Task.isCancelled { return .stopped }
         return timedOut.isSet ? .timedOut : .exited(status)
+    }
+
+    struct PlacementProblem: Error { var message: String }
+
+    /// Where a run of `job` is placed: the subnet of its first connection that names one
+    /// (Glue uses one connection's network for the job), with a private address from the
+    /// subnet; nil without such a connection.
+    static func placement(of job: JobDefinition, account: String, runId: String, world: World,
+                          connections: GlueConnectionRegistry) -> Result<NetworkPlacement?, PlacementProblem> {
+        for name in job.connectionNames {
+            guard let connection = GlueConnections.find(name, account: account, world: world, registry: connections) else {
+                return .failure(PlacementProblem(message: "Connection \(name) of job \(job.Name) does not exist in account \(account): create it (CreateConnection) or declare it under the account's connections in the world"))
+            }
+            guard let subnet = connection.subnetId else { continue }
+            guard let placement = world.placement(subnet: subnet, account: account, seed: runId) else {
+                return .failure(PlacementProblem(message: "The subnet ID '\(subnet)' does not exist (connection \(name) of job \(job.Name)); declare it under account \(account)'s subnets in the world"))
+            }
+            return .success(placement)
+        }
+        return .success(nil)
     }
 
     /// The worker's whole environment: nothing of the user's, least of all their AWS credentials.

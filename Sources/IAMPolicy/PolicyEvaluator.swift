@@ -94,6 +94,7 @@ private struct EvaluationRun {
         let identity = hasIdentityPolicies ? scan(policies.identity, .identity) : Findings()
         let boundary = hasIdentityPolicies ? policies.permissionsBoundary.map { scan($0, .permissionsBoundary) } : nil
         let session = hasIdentityPolicies && !policies.session.isEmpty ? scan(policies.session, .session) : nil
+        let endpoint = policies.vpcEndpoint.map { scan($0, .vpcEndpoint) }
 
         // 1. An applicable Deny anywhere decides, whatever allows exist.
         var allDenies: [MatchedStatement] = []
@@ -103,6 +104,7 @@ private struct EvaluationRun {
         allDenies += identity.denies
         if let boundary { allDenies += boundary.denies }
         if let session { allDenies += session.denies }
+        if let endpoint { allDenies += endpoint.denies }
         if let first = allDenies.first {
             if let log { for d in allDenies { log.lines.append("explicit deny: \(d.label)") } }
             var decision = finish(.explicitDeny, first.policyType, allDenies)
@@ -117,6 +119,17 @@ private struct EvaluationRun {
             note("service control policies: " + (caller.isIAMPrincipal ? "none apply (not in an organization)" : "do not apply to this caller"))
         } else if let failed = checkLevels(scpLevels, .scp) {
             return failed
+        }
+
+        // A request that went through a VPC endpoint must be allowed by the endpoint's policy,
+        // whoever makes it (the policy names its principals).
+        if let endpoint, let attached = policies.vpcEndpoint {
+            if endpoint.allowed {
+                note("VPC endpoint policy: allowed by " + endpoint.allows.map(\.label).joined(separator: ", "))
+            } else {
+                note("VPC endpoint policy: \(attached.name) has no statement that allows \(action)")
+                return finish(.implicitDeny, .vpcEndpoint, [])
+            }
         }
 
         // 4-7. Resource-based policy, identity-based policies, boundary, session policies.
@@ -142,7 +155,7 @@ private struct EvaluationRun {
             return limitsFailure
         }()
         let identitySide = identity.allows + (boundary?.allows ?? []) + (session?.allows ?? [])
-        let guardrails = rcpLevels.flatMap(\.allows) + scpLevels.flatMap(\.allows)
+        let guardrails = rcpLevels.flatMap(\.allows) + scpLevels.flatMap(\.allows) + (endpoint?.allows ?? [])
 
         if !caller.isIAMPrincipal {
             // Services and anonymous callers have only what the resource policy grants.
@@ -190,7 +203,7 @@ private struct EvaluationRun {
     /// session policies, SCPs and RCPs, and only when the request comes from the resource's
     /// own account or organization (aws:PrincipalOrgID equal to aws:ResourceOrgID).
     private func disclosedPolicyArn(_ deny: MatchedStatement, crossAccount: Bool) -> String? {
-        guard deny.policyType != .resource, let arn = deny.policyArn else { return nil }
+        guard deny.policyType != .resource, deny.policyType != .vpcEndpoint, let arn = deny.policyArn else { return nil }
         if !crossAccount { return arn }
         let context = matcher.context
         guard let principalOrg = context.values(for: "aws:PrincipalOrgID")?.first,

@@ -22,6 +22,9 @@ public struct NamedPolicy: Sendable, Hashable {
 /// The kinds of policy AWS evaluates, as named in decisions and denial messages.
 public enum PolicyType: String, Sendable, Hashable {
     case identity, resource, permissionsBoundary, session, scp, rcp
+    /// The policy of the VPC endpoint a request went through (a resource-based policy on the
+    /// endpoint that every request through it must also satisfy).
+    case vpcEndpoint
 
     /// The noun AWS uses in AccessDenied messages.
     public var displayName: String {
@@ -32,6 +35,7 @@ public enum PolicyType: String, Sendable, Hashable {
         case .session: "session policy"
         case .scp: "service control policy"
         case .rcp: "resource control policy"
+        case .vpcEndpoint: "VPC endpoint policy"
         }
     }
 
@@ -54,6 +58,9 @@ public struct PolicySet: Sendable {
     /// Whether the resource policy must allow even within one account. nil infers it:
     /// role trust policies (sts:AssumeRole*) and KMS key policies must always allow.
     public var resourcePolicyRequired: Bool?
+    /// The policy of the VPC endpoint the request went through; nil when it reached the
+    /// service without one. A request through an endpoint must be allowed by its policy too.
+    public var vpcEndpoint: NamedPolicy?
 
     public init(
         identity: [NamedPolicy] = [],
@@ -62,8 +69,10 @@ public struct PolicySet: Sendable {
         session: [NamedPolicy] = [],
         scps: [[NamedPolicy]] = [],
         rcps: [[NamedPolicy]] = [],
-        resourcePolicyRequired: Bool? = nil
+        resourcePolicyRequired: Bool? = nil,
+        vpcEndpoint: NamedPolicy? = nil
     ) {
+        self.vpcEndpoint = vpcEndpoint
         self.identity = identity
         self.resource = resource
         self.permissionsBoundary = permissionsBoundary

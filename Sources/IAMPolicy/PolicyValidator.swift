@@ -29,7 +29,8 @@ enum PolicyValidator {
             if hasPrincipal {
                 throw PolicyError(message: "Policy document should not specify a principal.", location: "\(at).\(s.principal != nil ? "Principal" : "NotPrincipal")")
             }
-        case .resource:
+        case .resource, .vpcEndpoint:
+            // An endpoint policy, too, must contain a Principal element (VPC User Guide).
             if !hasPrincipal { throw PolicyError(message: "Missing required field Principal", location: at) }
             let p = s.principal ?? s.notPrincipal!
             for value in p.aws where !isValidAWSPrincipal(value) {

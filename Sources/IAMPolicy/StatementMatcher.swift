@@ -12,7 +12,7 @@ struct StatementMatcher {
         guard matchesAction(s) else { return nil }
         guard matchesResource(s, variables: variables) else { return nil }
         var grant = PrincipalGrant.exact
-        if type == .resource || type == .rcp {
+        if type == .resource || type == .rcp || type == .vpcEndpoint {
             if let p = s.principal {
                 guard let g = PrincipalMatcher.match(p, request.principal) else { return nil }
                 grant = g
@@ -34,7 +34,7 @@ struct StatementMatcher {
         guard s.matchesAction(candidate, prepared) else { return nil }
         guard s.matchesResource(prepared, context) else { return nil }
         var grant = PrincipalGrant.exact
-        if type == .resource || type == .rcp {
+        if type == .resource || type == .rcp || type == .vpcEndpoint {
             if let p = s.source.principal {
                 guard let g = PrincipalMatcher.match(p, request.principal) else { return nil }
                 grant = g

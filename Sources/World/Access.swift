@@ -6,20 +6,29 @@ import IAMPolicy
 public struct Caller: Sendable {
     public var principal: PrincipalIdentity
     public var credential: IssuedCredential?
-    public var sourceIP: String = "127.0.0.1"
+    /// The public address the caller presents when it is outside every VPC; nil: the world's
+    /// `network.publicIp`.
+    public var sourceIP: String?
+    /// Where the caller is inside a VPC; nil: its credential's placement, if any.
+    public var placement: NetworkPlacement?
     /// The connection the request came on; `aws:SecureTransport` follows it.
     public var transport: Transport = .jobs
     /// Condition keys the service read off this request (its headers, query and signature)
     /// before knowing which action it authorizes; the service keeps those its action supports.
     public var requestKeys: [String: [String]] = [:]
 
-    public init(principal: PrincipalIdentity, credential: IssuedCredential? = nil, sourceIP: String = "127.0.0.1",
-                transport: Transport = .jobs) {
+    public init(principal: PrincipalIdentity, credential: IssuedCredential? = nil, sourceIP: String? = nil,
+                transport: Transport = .jobs, placement: NetworkPlacement? = nil) {
         self.principal = principal
         self.credential = credential
         self.sourceIP = sourceIP
         self.transport = transport
+        self.placement = placement
     }
+
+    /// Where the caller's requests come from: its own placement, or its credential's (calls
+    /// are placed by the credentials the calling process holds).
+    public var effectivePlacement: NetworkPlacement? { placement ?? credential?.placement }
 
     public static let anonymous = Caller(principal: PrincipalIdentity(kind: .anonymous, arn: "anonymous", account: nil), credential: nil)
 }
@@ -122,8 +131,11 @@ extension World {
         if let account = caller.principal.account { policies.scps = serviceControlPolicies(forAccount: account) }
         if let owner = target.account ?? caller.principal.account { policies.rcps = resourceControlPolicies(forAccount: owner) }
 
-        var context: [String: [String]] = [:]
-        context["aws:SourceIp"] = [caller.sourceIP]
+        // The network: through a VPC endpoint (its policy joins the set), through the VPC's
+        // NAT, or from outside any VPC.
+        let network = networkContext(placement: caller.effectivePlacement, action: access.action, sourceIp: caller.sourceIP)
+        policies.vpcEndpoint = network.endpointPolicy
+        var context = network.context
         context["aws:SecureTransport"] = [access.transport.isSecure ? "true" : "false"]
         context["aws:RequestedRegion"] = [region]
         if let org = organization, let account = caller.principal.account, org.accounts.contains(account) {

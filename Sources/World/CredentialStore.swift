@@ -25,6 +25,9 @@ public struct IssuedCredential: Sendable {
     public var issuedAt: Date? = nil
     /// Where the credentials come from: AssumeRole, GetSessionToken, a long-term key.
     public var origin: Origin = .assumeRole
+    /// Where calls signed with these credentials come from inside a VPC (a job run's subnet);
+    /// sessions obtained with them through STS inherit it.
+    public var placement: NetworkPlacement? = nil
 
     public enum Origin: Sendable, Hashable { case assumeRole, getSessionToken, longTerm, servicePrincipal }
 
@@ -65,6 +68,11 @@ public final class CredentialStore: Sendable {
                                           expiration: expiration, sessionPolicies: sessionPolicies, isChained: isChained)
         if principal.kind == .service { credential.origin = .servicePrincipal }
         return register(credential)
+    }
+
+    /// Places the holder of an access key in a subnet: every call signed with it carries the placement.
+    public func place(accessKeyId: String, at placement: NetworkPlacement?) {
+        issued.withLock { $0[accessKeyId]?.placement = placement }
     }
 
     /// Stores a fully described session (STS fills in tags, source identity, MFA) and returns it.

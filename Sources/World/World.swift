@@ -16,6 +16,8 @@ public struct World: Sendable {
     public var profiles: [String: ConfigProfile] = [:]
     /// The file (and patches) the world was loaded from, so that a run's calls can be decided again later.
     public var origin: WorldOrigin?
+    /// Where calls from outside any VPC come from (see WorldNetwork.swift).
+    public var network = NetworkSettings()
 
     public init(region: String, organization: Organization?, accounts: [String: Account], baseDirectory: URL, source: String) {
         self.region = region
@@ -139,6 +141,8 @@ public struct Account: Sendable {
     public var kmsKeys: [String: KMSKey] = [:]
     /// S3 Block Public Access for every bucket of the account (nil: none set).
     public var publicAccessBlock: PublicAccessBlock?
+    /// VPCs, subnets, VPC endpoints and Glue NETWORK connections (see WorldNetwork.swift).
+    public var network = AccountNetwork()
     public init(id: String, alias: String? = nil, roles: [String: Role] = [:], users: [String: User] = [:], buckets: [String: Bucket] = [:], managedPolicies: [String: NamedPolicy] = [:]) {
         self.id = id
         self.managedPolicies = managedPolicies

@@ -56,6 +56,10 @@ public struct WorldCheck {
     var organizationTargets: [(target: String, owner: String, file: String, node: Node)] = []
     var organizationIds: Set<String> = []
     var organizationAccounts: Set<String> = []
+    /// Each account's network items as read so far, with where each item was written.
+    var networks: [String: AccountNetwork] = [:]
+    var networkPlaces: [String: (file: String, line: Int?, column: Int?)] = [:]
+    var region = "us-east-1"
 
     public static func check(_ url: URL) -> [WorldDiagnostic] {
         var checker = WorldCheck()
@@ -108,8 +112,10 @@ public struct WorldCheck {
         guard let top = attempt({ () throws(WorldError) in try loader.mapping(root, "world", allowed: World.worldKeys) }) else { return }
         for entry in top {
             switch entry.key {
-            case "region": _ = attempt { () throws(WorldError) in try loader.string(entry.value, "region") }
+            case "region":
+                if let value = attempt({ () throws(WorldError) in try loader.string(entry.value, "region") }), let value { region = value }
             case "organization": checkOrganization(loader, entry.value)
+            case "network": _ = attempt { () throws(WorldError) in try loader.networkSettings(entry.value) }
             default:
                 for account in attempt({ () throws(WorldError) in try loader.entries(entry.value, "accounts") }) ?? [] {
                     guard account.key.count == 12, account.key.allSatisfy(\.isNumber) else {
@@ -123,11 +129,13 @@ public struct WorldCheck {
     }
 
     mutating func checkAccount(_ loader: WorldLoader, id: String, _ node: Node) {
-        let allowed: Set<String> = ["alias", "roles", "users", "buckets", "managedPolicies", "publicAccessBlock"]
+        let allowed = Set(["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys", "publicAccessBlock"]).union(WorldLoader.networkAccountFields)
         guard let fields = attempt({ () throws(WorldError) in try loader.mapping(node, "account \(id)", allowed: allowed) }) else { return }
         roles[id, default: []].formUnion([])
         for field in fields {
             switch field.key {
+            case "vpcs", "subnets", "vpcEndpoints", "connections":
+                checkNetwork(loader, account: id, field.key, field.value)
             case "managedPolicies":
                 for policy in attempt({ () throws(WorldError) in try loader.entries(field.value, "managedPolicies") }) ?? [] {
                     let arn = "arn:aws:iam::\(id):policy/\(policy.key)"
@@ -155,6 +163,15 @@ public struct WorldCheck {
                 }
             case "publicAccessBlock":
                 _ = attempt { () throws(WorldError) in try loader.publicAccessBlock(field.value, "account \(id) publicAccessBlock") }
+            case "kmsKeys":
+                _ = attempt { () throws(WorldError) in try loader.kmsKeys(field.value, account: id, region: "us-east-1") }
+                for key in attempt({ () throws(WorldError) in try loader.entries(field.value, "kmsKeys") }) ?? [] {
+                    guard let policyNode = key.value["policy"], let policy = try? loader.policy(policyNode, name: "", what: "", kind: .resource) else { continue }
+                    checkResourcePolicy(loader, policy.policy, node: policyNode, owner: "KMS key \(key.key) policy", trust: false)
+                    if !Self.administers(policy.policy, account: id) {
+                        add(.warning, loader, policyNode, "KMS key \(key.key): no statement of its key policy lets the account administer the key (allow kms:PutKeyPolicy to arn:aws:iam::\(id):root or a principal of \(id)), so nobody could change the policy again; the console warns of the same")
+                    }
+                }
             default: break
             }
         }
@@ -179,6 +196,17 @@ public struct WorldCheck {
         }
         if let boundary = node["permissionsBoundary"], let arn = boundary.string {
             managedReferences.append(Reference(arn: arn, owner: "\(owner) permissions boundary", file: loader.file, node: boundary))
+        }
+    }
+
+    /// Whether a key policy lets a principal of `account` change it (an Allow of kms:PutKeyPolicy
+    /// to the account's root or one of its principals).
+    static func administers(_ policy: Policy, account: String) -> Bool {
+        policy.statements.contains { statement in
+            guard statement.effect == .allow, let principal = statement.principal else { return false }
+            let actions = statement.action ?? []
+            guard actions.contains(where: { Wildcard.matches($0, "kms:PutKeyPolicy", caseInsensitive: true) }) else { return false }
+            return principal.isWildcard || principal.aws.contains { $0 == "*" || $0 == account || $0.contains(":\(account):") }
         }
     }
 
@@ -234,9 +262,31 @@ public struct WorldCheck {
         }
     }
 
+    /// Each network item on its own (CIDRs, ids, endpoint policies), kept for resolving references.
+    mutating func checkNetwork(_ loader: WorldLoader, account: String, _ key: String, _ node: Node) {
+        for entry in attempt({ () throws(WorldError) in try loader.entries(node, key) }) ?? [] {
+            let single = Node.mapping(Node.Mapping([(entry.keyNode, entry.value)]))
+            var network = networks[account] ?? AccountNetwork()
+            let region = self.region
+            var problem: WorldError?
+            do { try loader.networkSection(key, account: account, region: region, single, into: &network) } catch { problem = error }
+            if let problem { add(.error, problem) } else {
+                networks[account] = network
+                networkPlaces["\(account) \(key) \(entry.key)"] = (loader.file, entry.keyNode.mark?.line, entry.keyNode.mark?.column)
+            }
+        }
+    }
+
     // MARK: - Resolving references
 
     mutating func resolve() {
+        for (account, network) in networks.sorted(by: { $0.key < $1.key }) {
+            for problem in World.networkProblems(network, account: account) {
+                let key = ["subnet": "subnets", "vpcEndpoint": "vpcEndpoints", "connection": "connections"][problem.kind] ?? problem.kind
+                let place = networkPlaces["\(account) \(key) \(problem.name)"]
+                diagnostics.append(WorldDiagnostic(severity: .error, file: place?.file ?? "", line: place?.line, column: place?.column, message: problem.message))
+            }
+        }
         for reference in managedReferences {
             if AWSManagedPolicies.policy(arn: reference.arn) != nil || declaredManaged.contains(reference.arn) { continue }
             let isAWS = IAMArn(reference.arn)?.account == "aws"

@@ -5,7 +5,7 @@ import Yams
 /// A world split across a folder of YAML/JSON files, each holding part of it (some accounts,
 /// the organization, more roles of an account already named elsewhere).
 extension World {
-    static let worldKeys: Set<String> = ["region", "organization", "accounts"]
+    static let worldKeys: Set<String> = ["region", "organization", "accounts", "network"]
 
     /// The files of a folder world: every `.yaml`/`.yml` file, and every `.json` file whose
     /// top level is a world (policy documents kept as `.json` files beside it are skipped).
@@ -83,6 +83,7 @@ extension World {
                 whole.region = world.region
                 regionFile = part.url.path
             }
+            if keys.contains("network") { whole.network = world.network }
             if keys.contains("organization") {
                 if let organizationFile {
                     throw WorldError(file: part.url.path, message: "the organization is already described in \(organizationFile); describe it in one file")
@@ -110,6 +111,7 @@ extension World {
                 target.users.merge(account.users) { a, _ in a }
                 target.buckets.merge(account.buckets) { a, _ in a }
                 target.managedPolicies.merge(account.managedPolicies) { a, _ in a }
+                target.network.merge(account.network)
                 whole.accounts[account.id] = target
                 record(account, file: part.url.path, into: &origin)
             }

@@ -141,7 +141,8 @@ struct WorldLoader {
     }
 
     mutating func world(_ root: Node) throws(WorldError) -> World {
-        let top = try mapping(root, "world", allowed: ["region", "organization", "accounts", "profiles"])
+        let top = try mapping(root, "world", allowed: ["region", "organization", "accounts", "profiles", "network"])
+        var networkNode: Node?
         var profilesNode: Node?
         var region = "us-east-1"
         var organization: Organization?
@@ -166,6 +167,7 @@ struct WorldLoader {
                 organization = Organization(id: id, managementAccount: management, accounts: members)
                 organization?.policies = tree
             case "profiles": profilesNode = entry.value
+            case "network": networkNode = entry.value
             default: accountsNode = entry.value
             }
         }
@@ -190,11 +192,17 @@ struct WorldLoader {
         }
         var world = World(region: region, organization: organization, accounts: accounts, baseDirectory: base, source: file)
         world.profiles = try profiles(profilesNode)
+        if let networkNode { world.network = try networkSettings(networkNode) }
         if checksReferences { try checkReferences(&world) }
         return world
     }
 
     func checkReferences(_ world: inout World) throws(WorldError) {
+        for account in world.accounts.values.sorted(by: { $0.id < $1.id }) {
+            if let problem = World.networkProblems(account.network, account: account.id).first {
+                throw WorldError(file: file, message: problem.message)
+            }
+        }
         for account in world.accounts.values {
             for role in account.roles.values {
                 for arn in role.managedPolicyArns + [role.permissionsBoundaryArn].compactMap({ $0 }) where world.managedPolicy(arn: arn) == nil {
@@ -239,8 +247,10 @@ struct WorldLoader {
 
     func account(id: String, _ node: Node, region: String) throws(WorldError) -> Account {
         var account = Account(id: id)
-        for entry in try mapping(node, "account \(id)", allowed: ["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys", "publicAccessBlock"]) {
+        for entry in try mapping(node, "account \(id)", allowed: Set(["alias", "roles", "users", "groups", "buckets", "managedPolicies", "kmsKeys", "publicAccessBlock"]).union(Self.networkAccountFields)) {
             switch entry.key {
+            case "vpcs", "subnets", "vpcEndpoints", "connections":
+                try networkSection(entry.key, account: id, region: region, entry.value, into: &account.network)
             case "alias": account.alias = try string(entry.value, "alias")
             case "kmsKeys": account.kmsKeys = try kmsKeys(entry.value, account: id, region: region)
             case "publicAccessBlock": account.publicAccessBlock = try publicAccessBlock(entry.value, "account \(id) publicAccessBlock")

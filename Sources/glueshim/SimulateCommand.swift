@@ -54,16 +54,19 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A run's events.jsonl: decide every call again against the world and compare.")
     var replay: String?
 
+    @Option(help: "Place the caller in a subnet of the world (as a job run with a NETWORK connection): its VPC's endpoints and NAT decide the network keys.")
+    var subnet: String?
+
     func run() throws {
         if let replay {
-            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || cases != nil {
+            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || cases != nil || subnet != nil {
                 fail("--replay takes only --world and --json: each event carries its own request")
             }
             runReplay(file: replay)
             return
         }
         if let cases {
-            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || world != nil {
+            if principal != nil || action != nil || resource != nil || !contextPairs.isEmpty || world != nil || subnet != nil {
                 fail("--cases takes no --principal/--action/--resource/--context/--world: each case carries its own request and policies")
             }
             runCases(file: cases)
@@ -124,7 +127,14 @@ struct SimulateCommand: ParsableCommand {
             guard let parsed = Transport(rawValue: text) else { fail("--transport \(text): expected http or https") }
             transport = parsed
         }
-        let access = AccessRequest(caller: simulation.caller, action: action, resource: resource, transport: transport, requestContext: context)
+        var caller = simulation.caller
+        if let subnet {
+            guard let placement = loaded.placement(subnet: subnet) else {
+                fail("--subnet \(subnet): no such subnet in \(loaded.source); declare it under an account's subnets")
+            }
+            caller.placement = placement
+        }
+        let access = AccessRequest(caller: caller, action: action, resource: resource, transport: transport, requestContext: context)
         let outcome = loaded.decide(access, now: now)
         let decision = outcome.decision
         let notes = simulation.notes + outcome.input.notes
@@ -418,13 +428,14 @@ struct BatchCase {
         var set = PolicySet()
         if let value = object["policies"], !(value is NSNull) {
             guard let policies = value as? [String: Any] else { throw SimulationInputError("\(where_): \"policies\" must be an object") }
-            try checkKeys(policies, ["identity", "resource", "permissionsBoundary", "session", "scp", "rcp"], "\(where_) policies")
+            try checkKeys(policies, ["identity", "resource", "permissionsBoundary", "session", "scp", "rcp", "vpcEndpoint"], "\(where_) policies")
             set.identity = try list(policies["identity"], "identity", .identity, where_)
             set.resource = try single(policies["resource"], "resource", .resource, where_)
             set.permissionsBoundary = try single(policies["permissionsBoundary"], "permissionsBoundary", .permissionsBoundary, where_)
             set.session = try single(policies["session"], "session", .session, where_).map { [$0] } ?? []
             set.scps = try levels(policies["scp"], "scp", .scp, where_)
             set.rcps = try levels(policies["rcp"], "rcp", .rcp, where_)
+            set.vpcEndpoint = try single(policies["vpcEndpoint"], "vpcEndpoint", .vpcEndpoint, where_)
         }
         let authorization = AuthorizationRequest(principal: principal, action: action, resource: resource, resourceAccount: resourceAccount,
                                                  context: context, now: now, derivesContext: false)

@@ -112,4 +112,23 @@ import World
         try Data("accounts:\n  \"111111111111\":\n    kmsKeys:\n      k: {aliases: [aws/s3]}\n".utf8).write(to: bad)
         #expect(throws: WorldError.self) { try World.load(from: bad) }
     }
+
+    /// `world check` warns of a key policy nobody of the account could change again.
+    @Test func worldCheckWarnsOfUnmanageableKeys() throws {
+        let folder = temporaryFolder("kms-check")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("world.yaml")
+        try Data("""
+            accounts:
+              "111111111111":
+                kmsKeys:
+                  managed: {}
+                  locked:
+                    policy: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "kms:Decrypt", "Resource": "*"}]}'
+            """.utf8).write(to: file)
+        let diagnostics = WorldCheck.check(file)
+        let warnings = diagnostics.filter { $0.severity == .warning && $0.message.contains("administer") }.map(\.message)
+        #expect(warnings.count == 1 && warnings[0].contains("KMS key locked") && warnings[0].contains("kms:PutKeyPolicy"), "\(diagnostics)")
+        #expect(!WorldCheck.hasErrors(diagnostics))
+    }
 }
