@@ -307,7 +307,9 @@ struct KMSService: Sendable {
     /// CreateAlias and UpdateAlias need their action on the alias and on the key.
     func authorizeAlias(_ call: Call, alias: String, key: KMSKey) -> AWSServiceError? {
         let aliasArn = "arn:aws:kms:\(region):\(call.account):\(alias)"
+        // An alias has no policy of its own: IAM policies decide on it.
         let request = AccessRequest(caller: call.caller, action: "kms:\(call.operation)", resource: aliasArn,
+                                    target: ResourceTarget(account: call.account, policy: nil, policyRequired: false),
                                     requestContext: ["kms:CallerAccount": [call.account]])
         if let denied = access.check(request, service: "kms", operation: call.operation, shape: .json, now: call.now).error { return denied }
         return authorize(call, key: key)

@@ -193,7 +193,8 @@ extension World {
             }
             return ResourceTarget(account: caller.principal.account, policy: nil)
         }
-        if lowerAction.hasPrefix("kms:"), resource.hasPrefix("arn:aws:kms:") {
+        let aliasAction = ["kms:createalias", "kms:deletealias", "kms:updatealias"].contains(lowerAction)
+        if lowerAction.hasPrefix("kms:"), resource.hasPrefix("arn:aws:kms:"), !(aliasAction && resource.contains(":alias/")) {
             // KMS: the key policy must always allow (an account-root statement delegates to IAM).
             if let key = kmsKey(arn: resource) {
                 return ResourceTarget(account: key.account, policy: key.policy, policyRequired: true)
