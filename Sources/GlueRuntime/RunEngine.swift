@@ -75,6 +75,8 @@ public enum RunEngine {
         let launcher = RuntimeJobLauncher(world: world, environment: environment, options: options, events: events, store: store)
         var configuration = EndpointConfiguration(world: world, store: store, events: events)
         configuration.launcher = launcher
+        // The job calls the endpoint over HTTPS, with the certificate authority kept in the cache.
+        configuration.certificateAuthorityFolder = LocalCertificateAuthority.folder(inCache: options.cacheDirectory)
         // A job may drive Glue interactive sessions through the Glue API, as in AWS.
         try SessionService.enableSessions(&configuration, options: options)
         // The job lives in its role's account, as a job created there would.
