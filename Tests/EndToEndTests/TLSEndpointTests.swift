@@ -116,7 +116,10 @@ import Testing
     }
 
     func certificateAuthorityIsKeptAcrossServesBody() throws {
+        // A cache of its own for the authority, sharing the job environment already provisioned.
         let cache = temporaryFolder("tls-cache")
+        let shared = URL(fileURLWithPath: jobPython).deletingLastPathComponent().deletingLastPathComponent()
+        try FileManager.default.createSymbolicLink(at: cache.appendingPathComponent(shared.lastPathComponent), withDestinationURL: shared)
         let world = try worldFile()
         let first = try ServeProcess(world: world, as: Self.user, extraEnvironment: ["GLUESHIM_CACHE": cache.path])
         let bundle = try #require(first.environment["AWS_CA_BUNDLE"])
