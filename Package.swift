@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The system CPython (Debian's libpython3-dev), linked through pkg-config.
@@ -49,12 +52,17 @@ let package = Package(
         // Glue's domain: job definitions and arguments, runs and their registry, interactive
         // sessions, log events; no HTTP. What it needs of the endpoint comes as a `GlueHost`.
         .target(name: "GlueDomain", dependencies: ["SigV4"]),
-        // The local AWS endpoint: routing, SigV4 check, authorization, STS and S3.
+        // The local AWS endpoint: routing, SigV4 check, authorization, STS and S3, over HTTP and
+        // over HTTPS with a certificate of its local certificate authority.
         .target(
             name: "Endpoint",
             dependencies: [
                 "IAMPolicy", "SigV4", "World", "ObjectStore", "GlueDomain",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

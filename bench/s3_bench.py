@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""S3 transfer benchmark: boto3 against `glueshim serve`, moto's server and nginx.
+"""S3 transfer benchmark: boto3 against `glueshim serve` (its HTTP and its HTTPS port), moto's server and nginx.
 
 For each server: boto3 `upload_file` and `download_file` of one large file (1 GiB by default)
 with boto3's default transfer settings (8 MiB parts, 10 threads), the same file as one PutObject
@@ -7,8 +7,11 @@ with boto3's default transfer settings (8 MiB parts, 10 threads), the same file 
 (static files, and WebDAV PUT for the single PutObject) takes the same client's requests: the
 loopback limit. It has no multipart API, so the multipart upload is compared with moto only. Each figure is the median of --runs runs.
 glueshim's peak RSS (VmHWM, reset between phases) is reported for the upload and the download.
+`glueshim-https` is the same serve called on its HTTPS port (trusting the CA bundle it prints);
+`https_vs_http` gives each figure of HTTPS as a fraction of HTTP's speed (HTTP time / HTTPS time).
 
     python3 bench/s3_bench.py --glueshim .build/release/glueshim [--size-mib 1024] [--runs 3]
+    python3 bench/s3_bench.py --servers glueshim,glueshim-https
 """
 import argparse
 import json
@@ -57,33 +60,42 @@ def peak_rss_mib(pid):
     return None
 
 
-def client(endpoint, key_id, secret, token=None):
+def client(endpoint, key_id, secret, token=None, verify=None):
     return boto3.client(
         "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token,
+        aws_access_key_id=key_id, aws_secret_access_key=secret, aws_session_token=token, verify=verify,
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
 
 
 class Glueshim:
-    name = "glueshim"
+    """`glueshim serve`, called on its HTTP port, or on its HTTPS port with `tls`."""
 
-    def __init__(self, binary, workdir):
+    def __init__(self, binary, workdir, tls=False):
+        self.name = "glueshim-https" if tls else "glueshim"
         self.state = tempfile.mkdtemp(prefix="state-", dir=workdir)
         self.proc = subprocess.Popen([binary, "serve", "--port", "0", "--as", GLUE_ROLE, "--state", self.state],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         env = {}
+        http = None
         for line in self.proc.stdout:
             if line.startswith("export ") and "=" in line:
                 k, v = line[len("export "):].strip().split("=", 1)
                 env[k] = v.strip("'\"")
+            if line.startswith("# http: "):
+                http = line[len("# http: "):].strip()
             if line.startswith("# serving"):
                 break
-        self.endpoint = env["AWS_ENDPOINT_URL"]
-        sts = boto3.client("sts", endpoint_url=self.endpoint, region_name="us-east-1",
+        if tls:
+            self.endpoint, verify = env["AWS_ENDPOINT_URL"], env["AWS_CA_BUNDLE"]
+            if not self.endpoint.startswith("https://"):
+                raise RuntimeError(f"serve printed no HTTPS endpoint: {self.endpoint}")
+        else:
+            self.endpoint, verify = http or env["AWS_ENDPOINT_URL"], None
+        sts = boto3.client("sts", endpoint_url=self.endpoint, region_name="us-east-1", verify=verify,
                            aws_access_key_id=env["AWS_ACCESS_KEY_ID"], aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
                            aws_session_token=env.get("AWS_SESSION_TOKEN"))
         c = sts.assume_role(RoleArn=DATA_ROLE, RoleSessionName="bench")["Credentials"]
-        self.s3 = client(self.endpoint, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+        self.s3 = client(self.endpoint, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], verify=verify)
 
     def reset_peak(self):
         with open(f"/proc/{self.proc.pid}/clear_refs", "w") as f:
@@ -183,7 +195,7 @@ def main():
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--small", type=int, default=2000, help="number of small GetObjects")
-    ap.add_argument("--servers", default="glueshim,nginx,moto")
+    ap.add_argument("--servers", default="glueshim,glueshim-https,nginx,moto")
     ap.add_argument("--workdir", default=None)
     args = ap.parse_args()
 
@@ -198,7 +210,8 @@ def main():
     results = {}
     try:
         for name in args.servers.split(","):
-            server = {"glueshim": lambda: Glueshim(args.glueshim, workdir), "moto": Moto,
+            server = {"glueshim": lambda: Glueshim(args.glueshim, workdir),
+                      "glueshim-https": lambda: Glueshim(args.glueshim, workdir, tls=True), "moto": Moto,
                       "nginx": lambda: Nginx(workdir, source, small)}[name]()
             r = {"upload_s": [], "put_s": [], "download_s": [], "small_gets_s": []}
             try:
@@ -208,18 +221,18 @@ def main():
                     s3.upload_file(small, BUCKET, SMALL_KEY)
                 for run in range(args.runs):
                     if name != "nginx":
-                        if name == "glueshim":
+                        if name.startswith("glueshim"):
                             server.reset_peak()
                         r["upload_s"].append(timed(lambda: s3.upload_file(source, BUCKET, KEY, Config=transfer)))
-                        if name == "glueshim":
+                        if name.startswith("glueshim"):
                             r.setdefault("upload_peak_rss_mib", []).append(server.peak_mib())
                     # One PutObject of the whole file (no multipart): the upload nginx can take too (WebDAV PUT).
                     r["put_s"].append(timed(lambda: s3.upload_file(source, BUCKET, "single.bin", Config=single_put)))
                     target = os.path.join(workdir, "download.bin")
-                    if name == "glueshim":
+                    if name.startswith("glueshim"):
                         server.reset_peak()
                     r["download_s"].append(timed(lambda: s3.download_file(BUCKET, KEY, target, Config=transfer)))
-                    if name == "glueshim":
+                    if name.startswith("glueshim"):
                         r.setdefault("download_peak_rss_mib", []).append(server.peak_mib())
                     if os.path.getsize(target) != os.path.getsize(source):
                         raise RuntimeError(f"{name}: downloaded {os.path.getsize(target)} bytes")
@@ -268,6 +281,13 @@ def main():
         if "put_s" in o:
             ratios[f"put_vs_{other}"] = o["put_s"] / g["put_s"]
         ratios[f"small_gets_vs_{other}"] = o["small_gets_s"] / g["small_gets_s"]
+    # HTTPS beside HTTP on the same endpoint: HTTP's time / HTTPS's time (1.0 = as fast; the goal
+    # for downloads is at least 0.8).
+    h = summary["servers"].get("glueshim-https")
+    if h and g:
+        for figure in ("download", "upload", "put", "small_gets"):
+            if f"{figure}_s" in h and f"{figure}_s" in g:
+                ratios[f"https_vs_http_{figure}"] = g[f"{figure}_s"] / h[f"{figure}_s"]
     summary["ratios"] = ratios
     print(json.dumps(summary, indent=2))
 

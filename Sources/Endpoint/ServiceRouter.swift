@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdCore
 import IAMPolicy
 import NIOCore
+import NIOSSL
 import SigV4
 import Synchronization
 import World
@@ -45,15 +46,23 @@ final class ServiceRouter: Sendable {
         self.services = Dictionary(uniqueKeysWithValues: served.map { ($0.signingName, $0) })
     }
 
-    func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, endpoint: LocalEndpoint) async throws {
+    /// Serves one request that arrived on `channel` of the listener for `transport`.
+    func handle(_ request: Request, responseWriter: consuming ResponseWriter, channel: any Channel, transport: Transport,
+                endpoint: LocalEndpoint) async throws {
         let requestId = Self.newRequestId()
         let target = request.head.path ?? "/"
         let (rawPath, rawQuery) = Self.split(target)
         var headers: [(name: String, value: String)] = []
         if let authority = request.head.authority { headers.append(("host", authority)) }
         for field in request.head.headerFields { headers.append((field.name.rawName, field.value)) }
-        let head = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
+        var head = EndpointRequest(method: request.head.method.rawValue, rawPath: rawPath, rawQuery: rawQuery,
                                    headers: headers, body: Data(), requestId: requestId)
+        if transport == .https {
+            head.transport = .https
+            // The version the handshake settled on, read off the connection's TLS handler.
+            let names: [TLSVersion: String] = [.tlsv13: "1.3", .tlsv12: "1.2", .tlsv11: "1.1", .tlsv1: "1.0"]
+            head.tlsVersion = (try? await channel.nioSSL_tlsVersion().get()).flatMap { names[$0] }
+        }
         let response: EndpointResponse
         switch await accept(head, endpoint: endpoint) {
         case .answered(let answer):

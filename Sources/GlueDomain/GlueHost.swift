@@ -6,8 +6,13 @@ import SigV4
 /// endpoint can do for Glue: issue a service principal's credentials, and serve container
 /// credentials to a worker.
 public struct GlueHost: Sendable {
-    /// `http://127.0.0.1:PORT`, what workers and the runtime's own clients call.
+    /// `http://127.0.0.1:PORT`, what the runtime's own clients call (and workers, when the
+    /// endpoint serves no HTTPS).
     public var url: URL
+    /// `https://127.0.0.1:PORT2`, what workers call, as jobs in Glue reach AWS over TLS.
+    public var httpsURL: URL?
+    /// The certificate authority's certificate workers trust for `httpsURL` (`AWS_CA_BUNDLE`).
+    public var caBundlePath: String?
     public var region: String
     public var clock: @Sendable () -> Date
     public var jobs: GlueJobRegistry
@@ -19,16 +24,26 @@ public struct GlueHost: Sendable {
     /// Serves credentials on the container-credentials route to clients presenting `token`.
     public var registerContainerCredentials: @Sendable (_ token: String, _ provider: @escaping ContainerCredentialsProvider) -> ContainerCredentials
 
-    public init(url: URL, region: String, clock: @escaping @Sendable () -> Date, jobs: GlueJobRegistry, launcher: (any JobRunLauncher)?,
+    public init(url: URL, httpsURL: URL? = nil, caBundlePath: String? = nil, region: String, clock: @escaping @Sendable () -> Date, jobs: GlueJobRegistry, launcher: (any JobRunLauncher)?,
                 issueServiceCredentials: @escaping @Sendable (String, Date) -> AWSCredentials,
                 registerContainerCredentials: @escaping @Sendable (String, @escaping ContainerCredentialsProvider) -> ContainerCredentials) {
         self.url = url
+        self.httpsURL = httpsURL
+        self.caBundlePath = caBundlePath
         self.region = region
         self.clock = clock
         self.jobs = jobs
         self.launcher = launcher
         self.issueServiceCredentials = issueServiceCredentials
         self.registerContainerCredentials = registerContainerCredentials
+    }
+}
+
+extension GlueHost {
+    /// The endpoint URL and CA bundle a worker's AWS clients use: HTTPS when served.
+    public var workerEndpoint: (url: URL, caBundle: String?) {
+        if let httpsURL, let caBundlePath { return (httpsURL, caBundlePath) }
+        return (url, nil)
     }
 }
 

@@ -77,6 +77,8 @@ public enum RunEngine {
                                           credentials: credentials)
         var configuration = EndpointConfiguration(world: world, store: store, credentials: credentials, events: events)
         configuration.launcher = launcher
+        // The job calls the endpoint over HTTPS, with the certificate authority kept in the cache.
+        configuration.certificateAuthorityFolder = LocalCertificateAuthority.folder(inCache: options.cacheDirectory)
         // A job may drive Glue interactive sessions through the Glue API, as in AWS.
         try SessionService.enableSessions(&configuration, options: options)
         // The job lives in its role's account, as a job created there would.

@@ -278,7 +278,11 @@ struct RuntimeJobLauncher: JobRunLauncher {
     /// The worker's whole environment: nothing of the user's, least of all their AWS credentials.
     static func workerEnvironment(host: GlueHost, region: String, credentialsURI: String, token: String, environment: PythonEnvironment) -> [String: String] {
         let venvBin = URL(fileURLWithPath: environment.pythonExecutable).deletingLastPathComponent().path
-        return [
+        // As in Glue, the job's AWS calls go over TLS (the endpoint's HTTPS listener, trusting its
+        // local certificate authority). Container credentials stay on loopback HTTP, which
+        // botocore accepts for that URI.
+        let endpoint = host.workerEndpoint
+        var variables = [
             "PATH": "\(venvBin):/usr/local/bin:/usr/bin:/bin",
             "HOME": "/tmp",
             "TMPDIR": "/tmp",
@@ -287,7 +291,7 @@ struct RuntimeJobLauncher: JobRunLauncher {
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONIOENCODING": "utf-8",
             "GLUE_INSTALLATION": "/opt/amazon",
-            "AWS_ENDPOINT_URL": host.url.absoluteString,
+            "AWS_ENDPOINT_URL": endpoint.url.absoluteString,
             "AWS_REGION": region,
             "AWS_DEFAULT_REGION": region,
             "AWS_CONTAINER_CREDENTIALS_FULL_URI": credentialsURI,
@@ -299,6 +303,8 @@ struct RuntimeJobLauncher: JobRunLauncher {
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         ]
+        if let caBundle = endpoint.caBundle { variables["AWS_CA_BUNDLE"] = caBundle }
+        return variables
     }
 
     static func randomToken(_ count: Int) -> String {

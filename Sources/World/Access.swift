@@ -41,7 +41,7 @@ public enum Transport: String, Sendable, Hashable, Codable {
 
     /// The transport of the calls jobs and sessions make to the local endpoint, which `simulate`
     /// assumes unless told otherwise, so both decide the same request alike.
-    public static let jobs: Transport = .http
+    public static let jobs: Transport = .https
 }
 
 /// The owner and policy of a resource a service keeps itself (S3's buckets, with policies that a

@@ -14,7 +14,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve the local AWS endpoint (STS, S3, IAM, Glue, container credentials) on 127.0.0.1.",
         discussion: """
-        Prints the environment to export: AWS_ENDPOINT_URL and AWS_REGION, and with --as the \
+        Serves HTTP on --port and HTTPS on --https-port, with a server certificate of glueshim's \
+        local certificate authority (kept in the cache folder, tls/). Prints the environment to \
+        export: AWS_ENDPOINT_URL (the HTTPS URL), AWS_CA_BUNDLE and AWS_REGION, and with --as the \
         credentials of that principal (an IAM user's access keys as the world declares them or fresh \
         local ones, an account root's keys for arn:aws:iam::ACCT:root, or a fresh session of a role \
         as its trusted service gets it). Every call is logged on stderr. Stops on Ctrl-C or SIGTERM.
@@ -26,6 +28,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Port on 127.0.0.1 (0 picks a free one).")
     var port: Int = 4566
+
+    @Option(name: .customLong("https-port"), help: "HTTPS port on 127.0.0.1 (0 picks a free one; default 4567, or a free one with --port 0).")
+    var httpsPortOption: Int?
+
+    /// 4567 beside the default port; with `--port 0`, a free one too, so several serves can run.
+    var httpsPort: Int { httpsPortOption ?? (port == 0 ? 0 : 4567) }
+
+    @Flag(name: .customLong("no-https"), help: "Serve HTTP only (no certificate authority is made or read).")
+    var noHTTPS = false
 
     @Option(name: .customLong("as"), help: "Principal ARN whose credentials to print (a role, an IAM user or an account root of the world).")
     var principal: String?
@@ -40,6 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
         let loaded: World
         do { loaded = try World.load(from: URL(fileURLWithPath: world)) } catch { fail(error.description) }
         guard (0...65535).contains(port) else { fail("--port must be 0 to 65535") }
+        guard (0...65535).contains(httpsPort) else { fail("--https-port must be 0 to 65535") }
+        guard noHTTPS || port == 0 || port != httpsPort else { fail("--port and --https-port must differ (or be 0)") }
         let stateURL = state.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("glueshim-serve-\(UUID().uuidString)")
         // A temporary state folder is serve's own: it goes when serve stops, however it stops.
@@ -67,6 +80,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var configuration = EndpointConfiguration(world: loaded, store: store, events: StderrEventSink(), port: port)
         configuration.idleTimeout = environment.idleTimeout
+        configuration.httpsPort = httpsPort
+        if !noHTTPS {
+            configuration.certificateAuthorityFolder = LocalCertificateAuthority.folder(inCache: environment.cacheDirectory)
+        }
         let jobs: [String]
         do {
             jobs = try GlueShimServeJobs.enable(&configuration, world: loaded, state: stateURL, environment: environment)
@@ -77,9 +94,16 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             try await withLocalEndpoint(configuration) { endpoint in
                 var lines = ["# glueshim serve: world \(world), state \(stateURL.path)",
-                             "export AWS_ENDPOINT_URL=\(endpoint.url.absoluteString)",
-                             "export AWS_REGION=\(loaded.region)",
-                             "export AWS_DEFAULT_REGION=\(loaded.region)"]
+                             "# http: \(endpoint.url.absoluteString)"]
+                if let httpsURL = endpoint.httpsURL, let caBundle = endpoint.caBundlePath {
+                    lines += ["# https: \(httpsURL.absoluteString) (certificate authority \(caBundle))",
+                              "export AWS_ENDPOINT_URL=\(httpsURL.absoluteString)",
+                              "export AWS_CA_BUNDLE=\(caBundle)"]
+                } else {
+                    lines += ["export AWS_ENDPOINT_URL=\(endpoint.url.absoluteString)"]
+                }
+                lines += ["export AWS_REGION=\(loaded.region)",
+                          "export AWS_DEFAULT_REGION=\(loaded.region)"]
                 if let principal {
                     let credentials: AWSCredentials
                     do {
@@ -100,8 +124,10 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch let error as ServeError {
             failCleaning(error.message)
+        } catch let error as LocalCertificateAuthorityError {
+            failCleaning(String(error.description.dropFirst("glueshim: ".count)))
         } catch {
-            failCleaning("cannot serve on 127.0.0.1:\(port): \(error) (is the port in use? try --port 0)")
+            failCleaning("cannot serve on 127.0.0.1:\(port) and :\(httpsPort): \(error) (is a port in use? try --port 0 --https-port 0)")
         }
     }
 

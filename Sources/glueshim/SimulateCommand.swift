@@ -48,7 +48,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "A JSON file of self-contained cases; prints one JSON line per case.")
     var cases: String?
 
-    @Option(help: "How the request arrives: http (as jobs call the local endpoint, the default) or https; sets aws:SecureTransport.")
+    @Option(help: "How the request arrives: https (as jobs call the local endpoint, the default) or http; sets aws:SecureTransport.")
     var transport: String?
 
     @Option(help: "A run's events.jsonl: decide every call again against the world and compare.")

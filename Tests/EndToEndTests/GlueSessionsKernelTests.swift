@@ -76,6 +76,7 @@ import Testing
         env["JUPYTER_DATA_DIR"] = home.appendingPathComponent("jupyter").path
         env["PATH"] = Self.kernelVenv.appendingPathComponent("bin").path + ":/usr/bin:/bin"
         env["AWS_ENDPOINT_URL"] = serve.environment["AWS_ENDPOINT_URL"]
+        env["AWS_CA_BUNDLE"] = serve.environment["AWS_CA_BUNDLE"]
         env["AWS_CONFIG_FILE"] = aws.appendingPathComponent("config").path
         env["AWS_SHARED_CREDENTIALS_FILE"] = aws.appendingPathComponent("credentials").path
         let (installed, installOut) = try Self.run(Self.kernelVenv.appendingPathComponent("bin/install-glue-kernels").path, [], environment: env)

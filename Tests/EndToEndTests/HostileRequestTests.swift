@@ -22,7 +22,8 @@ import Testing
             var extra: [String: String] = [:]
             if let idleTimeout { extra["GLUESHIM_IDLE_TIMEOUT_SECONDS"] = String(idleTimeout) }
             serve = try ServeProcess(as: HostileRequestTests.root, extraEnvironment: extra)
-            port = URL(string: serve.environment["AWS_ENDPOINT_URL"]!)!.port!
+            // Raw requests go to the plain-HTTP listener.
+            port = serve.httpURL!.port!
             credentials = AWSCredentials(accessKeyId: serve.environment["AWS_ACCESS_KEY_ID"]!,
                                          secretAccessKey: serve.environment["AWS_SECRET_ACCESS_KEY"]!,
                                          sessionToken: serve.environment["AWS_SESSION_TOKEN"])

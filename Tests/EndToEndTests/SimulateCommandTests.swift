@@ -321,8 +321,9 @@ import Testing
     func transportIsThatOfJobsUnlessGivenBody() throws {
         let world = try world()
         let args = ["--world", world, "--principal", Self.carol, "--action", "s3:GetObject", "--resource", "arn:aws:s3:::tls-only/k"]
-        #expect(try decide(args)["decision"] as? String == "ExplicitlyDenied")
-        #expect(try decide(args + ["--transport", "https"])["decision"] as? String == "Allowed")
+        // Jobs call the endpoint over HTTPS: the bucket's DenyInsecureTransport does not apply.
+        #expect(try decide(args)["decision"] as? String == "Allowed")
+        #expect(try decide(args + ["--transport", "http"])["decision"] as? String == "ExplicitlyDenied")
         let bad = try glueshim(["simulate"] + args + ["--transport", "tls"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("expected http or https"))

@@ -75,7 +75,7 @@ import FoundationNetworking
             let scp = await awsError { _ = try await carol.send(service: "s3", method: "DELETE", path: "/team-bucket/keep.txt", query: "", body: Data(), headers: []) }
             #expect(scp?.code == "AccessDenied")
             #expect(scp?.message.contains("with an explicit deny in a service control policy") == true, "\(String(describing: scp))")
-            // Denied by the bucket's DenyInsecureTransport: the local endpoint is plain HTTP.
+            // Denied by the bucket's DenyInsecureTransport: this client calls the plain-HTTP listener.
             let tls = await awsError { _ = try await carol.send(service: "s3", method: "GET", path: "/tls-only", query: "list-type=2", body: Data(), headers: []) }
             #expect(tls?.code == "AccessDenied")
             // GetCallerIdentity needs no permission, even under an explicit deny of everything.

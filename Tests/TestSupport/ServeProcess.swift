@@ -27,6 +27,10 @@ public final class ServeProcess: @unchecked Sendable {
     public let state: URL
     /// What serve printed before it began serving.
     public private(set) var banner = ""
+    /// The plain-HTTP listener (`# http: URL`), for requests that must not go through TLS.
+    public var httpURL: URL? {
+        banner.split(separator: "\n").first { $0.hasPrefix("# http: ") }.flatMap { URL(string: String($0.dropFirst("# http: ".count))) }
+    }
 
     public var pid: Int32 { process.processIdentifier }
 

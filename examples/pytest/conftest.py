@@ -47,9 +47,11 @@ def glueshim_endpoint():
                                 aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"),
                                 region_name=env["AWS_REGION"])
-        # Every client of this session talks to the local endpoint.
+        # Every client of this session talks to the local endpoint over HTTPS, trusting the
+        # certificate authority serve printed (AWS_CA_BUNDLE).
         original = session.client
-        session.client = lambda name, **kw: original(name, endpoint_url=env["AWS_ENDPOINT_URL"], **kw)
+        session.client = lambda name, **kw: original(name, endpoint_url=env["AWS_ENDPOINT_URL"],
+                                                     verify=env.get("AWS_CA_BUNDLE"), **kw)
         return session
 
     yield session_for

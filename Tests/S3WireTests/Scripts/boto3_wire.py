@@ -2,6 +2,7 @@
 Exits non-zero with a message on the first failed check."""
 import hashlib
 import os
+import ssl
 import sys
 import tempfile
 import urllib.request
@@ -12,6 +13,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 bucket = sys.argv[1]
+# urllib and http.client trust the endpoint's certificate authority as boto3 does (AWS_CA_BUNDLE).
+tls = ssl.create_default_context(cafile=os.environ.get("AWS_CA_BUNDLE"))
+urllib.request.install_opener(urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls)))
 
 
 def check(cond, what):
@@ -186,10 +190,12 @@ import http.client
 from urllib.parse import urlparse
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
-port = urlparse(os.environ["AWS_ENDPOINT_URL"]).port
-vreq = AWSRequest(method="GET", url=f"http://{bucket}.localhost:{port}/small.txt")
+endpoint_url = urlparse(os.environ["AWS_ENDPOINT_URL"])
+port = endpoint_url.port
+vreq = AWSRequest(method="GET", url=f"{endpoint_url.scheme}://{bucket}.localhost:{port}/small.txt")
 S3SigV4Auth(boto3.Session().get_credentials().get_frozen_credentials(), "s3", os.environ.get("AWS_REGION", "us-east-1")).add_auth(vreq)
-conn = http.client.HTTPConnection("127.0.0.1", port)
+conn = (http.client.HTTPSConnection("127.0.0.1", port, context=tls) if endpoint_url.scheme == "https"
+        else http.client.HTTPConnection("127.0.0.1", port))
 conn.request("GET", "/small.txt", headers={"Host": f"{bucket}.localhost:{port}", **dict(vreq.headers.items())})
 vres = conn.getresponse()
 check(vres.status == 200 and vres.read() == b"hello world", f"virtual-hosted get {vres.status}")
