@@ -126,16 +126,27 @@ class Moto:
 
 
 class Nginx:
-    """Debian's nginx serving ROOT/BUCKET/KEY as a static file on 127.0.0.1."""
+    """Debian's nginx serving ROOT/BUCKET/KEY as a static file on 127.0.0.1; with `tls`, on
+    HTTPS with a P-256 certificate made for the run (the reference for glueshim's HTTPS ratio:
+    the same client, the same transfer, another server's TLS)."""
     name = "nginx"
 
-    def __init__(self, workdir, source, small):
+    def __init__(self, workdir, source, small, tls=False):
         self.dir = tempfile.mkdtemp(prefix="nginx-", dir=workdir)
         os.makedirs(os.path.join(self.dir, "www", BUCKET))
         os.makedirs(os.path.join(self.dir, "logs"))
         os.link(source, os.path.join(self.dir, "www", BUCKET, KEY))
         shutil.copy(small, os.path.join(self.dir, "www", BUCKET, SMALL_KEY))
         port = free_port()
+        listen, tls_conf, verify = f"127.0.0.1:{port}", "", None
+        if tls:
+            cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-days", "1",
+                            "-keyout", key, "-out", cert], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            listen += " ssl"
+            tls_conf = f"ssl_certificate {cert}; ssl_certificate_key {key}; ssl_protocols TLSv1.2 TLSv1.3;"
+            verify = cert
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(("user root;\n" if os.geteuid() == 0 else "") + f"""worker_processes auto;
@@ -154,7 +165,8 @@ http {{
     uwsgi_temp_path {self.dir}/uwsgi;
     scgi_temp_path {self.dir}/scgi;
     server {{
-        listen 127.0.0.1:{port};
+        listen {listen};
+        {tls_conf}
         root {self.dir}/www;
         client_max_body_size 0;
         location / {{
@@ -167,7 +179,7 @@ http {{
         self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf, "-e", f"{self.dir}/logs/error.log"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_port(port)
-        self.s3 = client(f"http://127.0.0.1:{port}", "testing", "testing")
+        self.s3 = client(f"{'https' if tls else 'http'}://127.0.0.1:{port}", "testing", "testing", verify=verify)
 
     def stop(self):
         self.proc.terminate()
@@ -212,15 +224,16 @@ def main():
         for name in args.servers.split(","):
             server = {"glueshim": lambda: Glueshim(args.glueshim, workdir),
                       "glueshim-https": lambda: Glueshim(args.glueshim, workdir, tls=True), "moto": Moto,
-                      "nginx": lambda: Nginx(workdir, source, small)}[name]()
+                      "nginx": lambda: Nginx(workdir, source, small),
+                      "nginx-https": lambda: Nginx(workdir, source, small, tls=True)}[name]()
             r = {"upload_s": [], "put_s": [], "download_s": [], "small_gets_s": []}
             try:
                 s3 = server.s3
-                if name != "nginx":
+                if not name.startswith("nginx"):
                     s3.create_bucket(Bucket=BUCKET)
                     s3.upload_file(small, BUCKET, SMALL_KEY)
                 for run in range(args.runs):
-                    if name != "nginx":
+                    if not name.startswith("nginx"):
                         if name.startswith("glueshim"):
                             server.reset_peak()
                         r["upload_s"].append(timed(lambda: s3.upload_file(source, BUCKET, KEY, Config=transfer)))
@@ -288,6 +301,12 @@ def main():
         for figure in ("download", "upload", "put", "small_gets"):
             if f"{figure}_s" in h and f"{figure}_s" in g:
                 ratios[f"https_vs_http_{figure}"] = g[f"{figure}_s"] / h[f"{figure}_s"]
+    # The same ratio for nginx: what TLS costs this client against a server built for it.
+    n, ns = summary["servers"].get("nginx"), summary["servers"].get("nginx-https")
+    if n and ns:
+        for figure in ("download", "put", "small_gets"):
+            if f"{figure}_s" in n and f"{figure}_s" in ns:
+                ratios[f"nginx_https_vs_http_{figure}"] = n[f"{figure}_s"] / ns[f"{figure}_s"]
     summary["ratios"] = ratios
     print(json.dumps(summary, indent=2))
 
