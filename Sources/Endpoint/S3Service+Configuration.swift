@@ -379,7 +379,7 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let versionId = request.queryItems["versionId"]
-        if let denied = authorize(caller, operation: "GetObjectAcl", action: "s3:GetObjectAcl",
+        if let denied = authorize(caller, operation: "GetObjectAcl", action: versionId == nil ? "s3:GetObjectAcl" : "s3:GetObjectVersionAcl",
                                   bucket: bucket, key: key, versionId: versionId, now: now) { return .failure(denied) }
         let record: ObjectRecord
         switch existingRecord(bucket, key, versionId: versionId, caller: caller, now: now) { case .failure(let e): return .failure(e); case .success(let r): record = r }
@@ -393,7 +393,8 @@ extension S3Service {
         let bucket: S3Bucket
         switch self.bucket(name) { case .failure(let e): return .failure(e); case .success(let b): bucket = b }
         let versionId = request.queryItems["versionId"]
-        let action = "s3:PutObjectAcl"
+        // A version's ACL is its own action (Service Authorization Reference).
+        let action = versionId == nil ? "s3:PutObjectAcl" : "s3:PutObjectVersionAcl"
         if let denied = authorize(caller, operation: "PutObjectAcl", action: action, bucket: bucket, key: key, versionId: versionId, now: now) {
             return .failure(denied)
         }
