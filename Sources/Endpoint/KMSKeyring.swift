@@ -90,6 +90,37 @@ final class KMSKeyring: Sendable {
         for id in due { try? FileManager.default.removeItem(at: secretURL(id)) }
     }
 
+    /// The key a key id, key ARN, alias name or alias ARN names (ids and alias names in `account`).
+    func resolve(_ text: String, account: String, region: String) -> KMSKey? {
+        if text.hasPrefix("arn:") {
+            let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 6, parts[2] == "kms" else { return nil }
+            if parts[5].hasPrefix("alias/") { return key(alias: parts[5], account: parts[4]) }
+            guard parts[5].hasPrefix("key/"), let key = key(id: String(parts[5].dropFirst(4))), key.account == parts[4] else { return nil }
+            return key
+        }
+        if text.hasPrefix("alias/") { return key(alias: text, account: account) }
+        guard let key = key(id: text.lowercased()), key.account == account else { return nil }
+        return key
+    }
+
+    /// The account's AWS managed key for a service (`aws/s3`), created with AWS's fixed key
+    /// policy the first time the service needs it.
+    func managedKey(account: String, service: String, region: String) -> KMSKey {
+        let alias = "alias/aws/\(service)"
+        return state.withLock { state in
+            if let found = state.keys.values.first(where: { $0.account == account && $0.aliases.contains(alias) }) { return found }
+            var key = KMSKey(id: KMSKey.stableId(account: account, name: alias), account: account, region: region,
+                             policyText: KMSKey.awsManagedPolicy(account: account, service: service, region: region))
+            key.aliases = [alias]
+            key.manager = "AWS"
+            key.description = "Default key that protects my \(service.uppercased()) objects when no other key is defined"
+            state.keys[key.id] = key
+            save(state)
+            return key
+        }
+    }
+
     // MARK: Grants
 
     func grants(keyId: String) -> [KMSGrant] { state.withLock { $0.grants.filter { $0.keyId == keyId } } }

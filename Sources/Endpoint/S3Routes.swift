@@ -25,6 +25,7 @@ struct S3Route: Sendable, CustomStringConvertible {
              getBucketVersioning, putBucketVersioning, listObjectVersions
         case getBucketOwnershipControls, putBucketOwnershipControls, deleteBucketOwnershipControls
         case getPublicAccessBlock, putPublicAccessBlock, deletePublicAccessBlock, getBucketPolicyStatus
+        case getBucketEncryption, putBucketEncryption, deleteBucketEncryption
     }
 
     /// What tells apart operations that share a method, a level and subresources.
@@ -131,9 +132,9 @@ enum S3Routes {
             r("GET", .bucket, ["cors"], "GetBucketCors", "s3:GetBucketCORS", .getBucketCors),
             r("PUT", .bucket, ["cors"], "PutBucketCors", "s3:PutBucketCORS", .putBucketCors),
             r("DELETE", .bucket, ["cors"], "DeleteBucketCors", "s3:PutBucketCORS", .deleteBucketCors),
-            r("GET", .bucket, ["encryption"], "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
-            r("PUT", .bucket, ["encryption"], "PutBucketEncryption", "s3:PutEncryptionConfiguration"),
-            r("DELETE", .bucket, ["encryption"], "DeleteBucketEncryption", "s3:PutEncryptionConfiguration"),
+            r("GET", .bucket, ["encryption"], "GetBucketEncryption", "s3:GetEncryptionConfiguration", .getBucketEncryption),
+            r("PUT", .bucket, ["encryption"], "PutBucketEncryption", "s3:PutEncryptionConfiguration", .putBucketEncryption),
+            r("DELETE", .bucket, ["encryption"], "DeleteBucketEncryption", "s3:PutEncryptionConfiguration", .deleteBucketEncryption),
             r("GET", .bucket, ["lifecycle"], "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration", .getBucketLifecycle),
             r("PUT", .bucket, ["lifecycle"], "PutBucketLifecycleConfiguration", "s3:PutLifecycleConfiguration", .putBucketLifecycle),
             r("DELETE", .bucket, ["lifecycle"], "DeleteBucketLifecycle", "s3:PutLifecycleConfiguration", .deleteBucketLifecycle),
@@ -316,6 +317,9 @@ extension S3Service {
         case .putPublicAccessBlock: return putPublicAccessBlock(bucket, request, caller: caller, now: now)
         case .deletePublicAccessBlock: return deletePublicAccessBlock(bucket, caller: caller, now: now)
         case .getBucketPolicyStatus: return getBucketPolicyStatus(bucket, caller: caller, now: now)
+        case .getBucketEncryption: return getBucketEncryption(bucket, caller: caller, now: now)
+        case .putBucketEncryption: return putBucketEncryption(bucket, request, caller: caller, now: now)
+        case .deleteBucketEncryption: return deleteBucketEncryption(bucket, caller: caller, now: now)
         }
     }
 }

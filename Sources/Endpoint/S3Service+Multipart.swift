@@ -35,6 +35,10 @@ extension S3Service {
         case .failure(let e): return .failure(e)
         case .success(let written): (attributes.owner, attributes.acl) = written
         }
+        switch writeEncryption(request, bucket: bucket, key: key, caller: caller, now: now, operation: "CreateMultipartUpload") {
+        case .failure(let e): return .failure(e)
+        case .success(let encryption): attributes.encryption = encryption
+        }
         var algorithm: String?
         if let text = request.header("x-amz-checksum-algorithm") {
             guard let a = S3Checksum(headerOrAlgorithm: text) else {
@@ -51,6 +55,7 @@ extension S3Service {
         var xml = "<InitiateMultipartUploadResult xmlns=\"\(Self.namespace)\"><Bucket>\(XML.escape(name))</Bucket><Key>\(XML.escape(key))</Key><UploadId>\(upload.uploadId)</UploadId></InitiateMultipartUploadResult>"
         xml = xml + ""
         var response = Self.xmlResponse(xml)
+        response.headers += Self.encryptionHeaders(attributes.encryption)
         if let algorithm {
             response.headers.append(("x-amz-checksum-algorithm", algorithm))
             response.headers.append(("x-amz-checksum-type", algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE"))
@@ -237,6 +242,7 @@ extension S3Service {
                                                                            etag: record.etag, lastModified: record.lastModified, xml: xml))
         var response = Self.xmlResponse(xml)
         response.headers += versionIdHeader(name, record)
+        response.headers += Self.encryptionHeaders(record.encryption)
         return .success(response)
     }
 

@@ -129,6 +129,8 @@ extension S3Service {
             return .failure(AWSServiceError(code: ErrorCode.S3.noSuchKey, status: 404, message: "The specified key does not exist.", extraFields: [("Key", source.key)]))
         }
         if let failed = checkCopyConditions(request, record: record) { return .failure(failed) }
+        // Reading an SSE-KMS source decrypts it: kms:Decrypt for the caller.
+        if let denied = authorizeRead(record, bucket: bucket, key: source.key, caller: caller, now: now) { return .failure(denied) }
         var byteRange: ClosedRange<Int>?
         if range, let text = request.header("x-amz-copy-source-range") {
             let spec = text.hasPrefix("bytes=") ? text.dropFirst(6) : ""
@@ -187,6 +189,11 @@ extension S3Service {
         case .failure(let e): return .failure(e)
         case .success(let written): (attributes.owner, attributes.acl) = written
         }
+        // Its encryption too: this request's, or the destination bucket's default.
+        switch writeEncryption(request, bucket: bucket, key: key, caller: caller, now: now, operation: "CopyObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let encryption): attributes.encryption = encryption
+        }
         // Bytes go file to file; the checksum to keep is computed on the way when it changes.
         var state: S3Checksum.Accumulator?
         if let wanted = request.header("x-amz-checksum-algorithm").flatMap({ S3Checksum(headerOrAlgorithm: $0) }) {
@@ -207,6 +214,7 @@ extension S3Service {
             var response = Self.xmlResponse(xml)
             response.headers.append(("x-amz-copy-source-version-id", record.versionId ?? ObjectStore.nullVersionId))
             response.headers += versionIdHeader(name, stored)
+            response.headers += Self.encryptionHeaders(stored.encryption)
             return .success(response)
         } catch { return .failure(Self.internalError(error)) }
     }

@@ -149,6 +149,10 @@ extension S3Service {
         case .failure(let e): return .failure(e)
         case .success(let written): (attributes.owner, attributes.acl) = written
         }
+        switch writeEncryption(request, bucket: bucket, key: key, caller: caller, now: now, operation: "PutObject") {
+        case .failure(let e): return .failure(e)
+        case .success(let encryption): attributes.encryption = encryption
+        }
         let expecting: CommitPrecondition?
         switch writeConditions(request, name, key) {
         case .failure(let failed): return .failure(failed)
@@ -165,6 +169,7 @@ extension S3Service {
             var headers: [(String, String)] = [("ETag", record.etag)] + versionIdHeader(name, record)
             for (algorithm, value) in record.checksums.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-checksum-\(algorithm.lowercased())", value)) }
             if !record.checksums.isEmpty { headers.append(("x-amz-checksum-type", "FULL_OBJECT")) }
+            headers += Self.encryptionHeaders(record.encryption)
             return .success(EndpointResponse(status: 200, headers: headers, body: Data()))
         } catch {
             return .failure(Self.internalError(error))
@@ -232,6 +237,8 @@ extension S3Service {
             return .success(EndpointResponse(status: 304, headers: [("ETag", record.etag), ("Last-Modified", XML.httpDate(record.lastModified))], body: Data()))
         }
 
+        // Reading an SSE-KMS object's bytes decrypts them: kms:Decrypt for the caller (HEAD reads none).
+        if !head, let denied = authorizeRead(record, bucket: bucket, key: key, caller: caller, now: now) { return .failure(denied) }
         var part: (number: Int, range: ClosedRange<Int>?, count: Int)?
         if request.queryItems["partNumber"] != nil {
             switch objectPart(record, request) { case .failure(let e): return .failure(e); case .success(let p): part = p }
@@ -281,6 +288,7 @@ extension S3Service {
                 headers.append(("x-amz-checksum-type", value.contains("-") ? "COMPOSITE" : "FULL_OBJECT"))
             }
         }
+        headers += Self.encryptionHeaders(record.encryption)
         let length = range?.count ?? record.size
         if head {
             return .success(EndpointResponse(status: status, headers: headers, body: Data(), headContentLength: length))

@@ -9,6 +9,8 @@ import World
 struct S3Service: Sendable {
     let configuration: EndpointConfiguration
     let access: AccessControl
+    /// KMS keys, for SSE-KMS objects.
+    let keyring: KMSKeyring
     let policies = BucketPolicyCache()
     let completedUploads = CompletedUploads()
     static let namespace = "http://s3.amazonaws.com/doc/2006-03-01/"

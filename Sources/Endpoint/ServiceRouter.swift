@@ -32,9 +32,9 @@ final class ServiceRouter: Sendable {
         self.configuration = configuration
         let access = AccessControl(world: configuration.world, events: configuration.events)
         self.access = access
-        self.s3 = S3Service(configuration: configuration, access: access)
         let keyring = KMSKeyring(world: configuration.world, root: configuration.store.root)
         self.keyring = keyring
+        self.s3 = S3Service(configuration: configuration, access: access, keyring: keyring)
         let served: [any EndpointService] = [
             s3,
             STSService(configuration: configuration, access: access),

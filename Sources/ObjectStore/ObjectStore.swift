@@ -29,6 +29,8 @@ public struct ObjectRecord: Codable, Sendable, Hashable {
     /// The account that owns this version (S3 Object Ownership); nil for the bucket owner, as
     /// every record written before owners were kept.
     public var owner: String? = nil
+    /// How the object is encrypted (S3's server-side encryption); nil for SSE-S3, the default.
+    public var encryption: ObjectEncryption? = nil
     /// Parts of a multipart object, for `x-amz-mp-parts-count`.
     public var partsCount: Int?
     /// The sizes of the files in the `blob` folder, in order, when the bytes are kept in
@@ -64,6 +66,8 @@ public struct ObjectAttributes: Sendable, Hashable {
     /// The owning account (nil: the bucket owner) and access control list of the new object.
     public var owner: String?
     public var acl: String?
+    /// Its server-side encryption (nil: SSE-S3).
+    public var encryption: ObjectEncryption?
     public init(contentType: String = "binary/octet-stream", contentEncoding: String? = nil, contentDisposition: String? = nil,
                 cacheControl: String? = nil, expires: String? = nil, metadata: [String: String] = [:], checksums: [String: String] = [:]) {
         self.contentType = contentType
@@ -80,6 +84,22 @@ public struct ObjectAttributes: Sendable, Hashable {
         self.init(contentType: record.contentType, contentEncoding: record.contentEncoding, contentDisposition: record.contentDisposition,
                   cacheControl: record.cacheControl, expires: record.expires, metadata: record.metadata, checksums: record.checksums)
         self.tags = record.tags
+        self.encryption = record.encryption
+    }
+}
+
+/// An object's server-side encryption: `AES256` (SSE-S3) or `aws:kms` with the key's ARN.
+public struct ObjectEncryption: Codable, Sendable, Hashable {
+    public var algorithm: String
+    public var kmsKeyArn: String?
+    public var bucketKeyEnabled: Bool?
+    /// The encryption context given with the request (base64 JSON, as sent), if any.
+    public var context: String?
+    public init(algorithm: String, kmsKeyArn: String? = nil, bucketKeyEnabled: Bool? = nil, context: String? = nil) {
+        self.algorithm = algorithm
+        self.kmsKeyArn = kmsKeyArn
+        self.bucketKeyEnabled = bucketKeyEnabled
+        self.context = context
     }
 }
 
@@ -174,10 +194,11 @@ public struct StoredAttributes: Codable, Sendable, Hashable {
     /// The owner and ACL the completed object gets.
     public var owner: String?
     public var acl: String?
+    public var encryption: ObjectEncryption?
     public init(_ a: ObjectAttributes) {
         contentType = a.contentType; contentEncoding = a.contentEncoding; contentDisposition = a.contentDisposition
         cacheControl = a.cacheControl; expires = a.expires; metadata = a.metadata; tags = a.tags
-        owner = a.owner; acl = a.acl
+        owner = a.owner; acl = a.acl; encryption = a.encryption
     }
     public var attributes: ObjectAttributes {
         var a = ObjectAttributes(contentType: contentType, contentEncoding: contentEncoding, contentDisposition: contentDisposition,
@@ -185,6 +206,7 @@ public struct StoredAttributes: Codable, Sendable, Hashable {
         a.tags = tags
         a.owner = owner
         a.acl = acl
+        a.encryption = encryption
         return a
     }
 }
@@ -498,6 +520,7 @@ public final class ObjectStore: ObjectStoring {
             tags: attributes.tags, acl: attributes.acl, partsCount: partsCount, segments: segments, versionId: nextVersionId(bucket))
         record.partSizes = partSizes
         record.owner = attributes.owner
+        record.encryption = attributes.encryption
         return try commitVersion(bucket: bucket, record: record, expecting: expecting)
     }
 
