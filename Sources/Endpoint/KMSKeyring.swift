@@ -95,6 +95,10 @@ final class KMSKeyring: Sendable {
         if text.hasPrefix("arn:") {
             let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 6, parts[2] == "kms" else { return nil }
+            // An account's aws/s3 named by ARN before anything used it (a world object's key).
+            if parts[5] == "key/" + KMSKey.stableId(account: parts[4], name: "alias/aws/s3") || parts[5] == "alias/aws/s3" {
+                return managedKey(account: parts[4], service: "s3", region: parts[3])
+            }
             if parts[5].hasPrefix("alias/") { return key(alias: parts[5], account: parts[4]) }
             guard parts[5].hasPrefix("key/"), let key = key(id: String(parts[5].dropFirst(4))), key.account == parts[4] else { return nil }
             return key

@@ -15,9 +15,14 @@ extension ObjectStore {
                     guard let data = FileManager.default.contents(atPath: object.file.path) else {
                         throw ObjectStoreError(description: "\(world.source): cannot read \(object.file.path) for s3://\(bucket.name)/\(object.key)")
                     }
-                    try put(bucket: bucket.name, key: object.key, body: data,
-                            attributes: ObjectAttributes(contentType: object.contentType ?? "binary/octet-stream", metadata: object.metadata),
-                            now: Self.worldObjectDate)
+                    var attributes = ObjectAttributes(contentType: object.contentType ?? "binary/octet-stream", metadata: object.metadata)
+                    if let name = object.kmsKey {
+                        guard let arn = world.kmsKeyArn(named: name, account: bucket.account) else {
+                            throw ObjectStoreError(description: "\(world.source): s3://\(bucket.name)/\(object.key): KMS key '\(name)' is not in the world (declare it under accounts/\(bucket.account)/kmsKeys, or use aws/s3)")
+                        }
+                        attributes.encryption = ObjectEncryption(algorithm: "aws:kms", kmsKeyArn: arn)
+                    }
+                    try put(bucket: bucket.name, key: object.key, body: data, attributes: attributes, now: Self.worldObjectDate)
                 }
             }
         }

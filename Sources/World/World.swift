@@ -362,6 +362,9 @@ public struct SeedObject: Sendable {
     public var file: URL
     public var contentType: String?
     public var metadata: [String: String]
+    /// The KMS key the object is encrypted with (SSE-KMS): a key's name or alias in the bucket
+    /// owner's account, a key or alias ARN, or `aws/s3`; nil for SSE-S3.
+    public var kmsKey: String? = nil
 }
 
 /// The parts of an ARN.

@@ -121,6 +121,18 @@ extension World {
         return account.kmsKeys.values.first { $0.aliases.contains(parts[5]) }
     }
 
+    /// The ARN of the key a world object names (`kmsKey`): a name or alias of `account`, a key
+    /// or alias ARN, or `aws/s3` (the account's AWS managed key, made when first used); nil if
+    /// no such key is in the world.
+    public func kmsKeyArn(named text: String, account: String) -> String? {
+        if text == "aws/s3" || text == "alias/aws/s3" {
+            return "arn:aws:kms:\(region):\(account):key/\(KMSKey.stableId(account: account, name: "alias/aws/s3"))"
+        }
+        if text.hasPrefix("arn:") { return kmsKey(arn: text)?.arn }
+        let alias = text.hasPrefix("alias/") ? text : "alias/\(text)"
+        return accounts[account]?.kmsKeys.values.first { $0.aliases.contains(alias) || $0.id == text }?.arn
+    }
+
     /// The world's KMS keys of every account.
     public var kmsKeys: [KMSKey] { accounts.values.flatMap { $0.kmsKeys.values }.sorted { $0.arn < $1.arn } }
 }

@@ -429,13 +429,15 @@ struct WorldLoader {
         var filePath: String?
         var contentType: String?
         var metadata: [String: String] = [:]
+        var kmsKey: String?
         if case .scalar(let scalar) = node {
             filePath = scalar.string
         } else {
-            for field in try mapping(node, "object \(key)", allowed: ["file", "contentType", "metadata"]) {
+            for field in try mapping(node, "object \(key)", allowed: ["file", "contentType", "metadata", "kmsKey"]) {
                 switch field.key {
                 case "file": filePath = try string(field.value, "file")
                 case "contentType": contentType = try string(field.value, "contentType")
+                case "kmsKey": kmsKey = try string(field.value, "kmsKey")
                 default: metadata = try stringMap(field.value, "metadata")
                 }
             }
@@ -445,7 +447,9 @@ struct WorldLoader {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw fail(node, "object \(key): file '\(filePath)' not found (paths are relative to the world file)")
         }
-        return SeedObject(key: key, file: url, contentType: contentType, metadata: metadata)
+        var object = SeedObject(key: key, file: url, contentType: contentType, metadata: metadata)
+        object.kmsKey = kmsKey
+        return object
     }
 }
 
