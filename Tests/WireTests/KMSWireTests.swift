@@ -60,6 +60,14 @@ import Testing
                                      environment: serve.clientEnvironment(admin), cwd: files)
             #expect(out.status == 0, "\(out.stderr)")
             #expect(Data(base64Encoded: out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) == Data("config=42".utf8))
+            // `aws s3 cp --sse aws:kms` with a key alias: the object is SSE-KMS under that key.
+            let cp = try runProcess(URL(fileURLWithPath: aws), ["s3", "cp", "plain.txt", "s3://enc-bucket/cli/plain.txt", "--sse", "aws:kms",
+                                                                "--sse-kms-key-id", "alias/shared-key"],
+                                    environment: serve.clientEnvironment(admin), cwd: files)
+            #expect(cp.status == 0, "\(cp.stderr)")
+            let head = try runProcess(URL(fileURLWithPath: aws), ["s3api", "head-object", "--bucket", "enc-bucket", "--key", "cli/plain.txt"],
+                                      environment: serve.clientEnvironment(admin), cwd: files)
+            #expect(head.status == 0 && head.stdout.contains("\"ServerSideEncryption\": \"aws:kms\"") && head.stdout.contains(":key/"), "\(head.stdout) \(head.stderr)")
         }
     }
 }
