@@ -145,7 +145,11 @@ import Testing
     ]
 
     @Test(arguments: badInputs)
-    func badInputExitsTwoWithOneLine(_ c: BadInput) throws {
+    func badInputExitsTwoWithOneLine(_ c: BadInput) async throws {
+        try await offPool { try self.badInputExitsTwoWithOneLineBody(c) }
+    }
+
+    func badInputExitsTwoWithOneLineBody(_ c: BadInput) throws {
         let r = try glueshim(["simulate"] + c.args)
         #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
@@ -233,7 +237,11 @@ import Testing
     ]
 
     @Test(arguments: bad)
-    func badBatchExitsTwo(_ c: Bad) throws {
+    func badBatchExitsTwo(_ c: Bad) async throws {
+        try await offPool { try self.badBatchExitsTwoBody(c) }
+    }
+
+    func badBatchExitsTwoBody(_ c: Bad) throws {
         let file = temporaryFolder("cases").appendingPathComponent("cases.json")
         try c.json.write(to: file, atomically: true, encoding: .utf8)
         let r = try glueshim(["simulate", "--cases", file.path])

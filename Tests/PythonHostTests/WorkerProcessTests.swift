@@ -41,7 +41,12 @@ import Testing
         try runProcess(URL(fileURLWithPath: binary), arguments)
     }
 
-    @Test func writesToTmpLandInTheRunFolderOnly() throws {
+    @Test func writesToTmpLandInTheRunFolderOnly() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.writesToTmpLandInTheRunFolderOnlyBody() }
+    }
+
+    func writesToTmpLandInTheRunFolderOnlyBody() throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
         let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
@@ -76,7 +81,11 @@ import Testing
         ("import boto3", 1, "ModuleNotFoundError: No module named 'boto3'\n"),
         ("print('ok')", 0, ""),
     ])
-    func exitStatusOfTheWorker(source: String, status: Int32, stderrSuffix: String) throws {
+    func exitStatusOfTheWorker(source: String, status: Int32, stderrSuffix: String) async throws {
+        try await offPool { try self.exitStatusOfTheWorkerBody(source: source, status: status, stderrSuffix: stderrSuffix) }
+    }
+
+    func exitStatusOfTheWorkerBody(source: String, status: Int32, stderrSuffix: String) throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
         let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
@@ -85,7 +94,12 @@ import Testing
         #expect(outcome.stderr.hasSuffix(stderrSuffix), "\(outcome.stderr)")
     }
 
-    @Test func waitsForThreadsAndRunsAtexitBeforeExiting() throws {
+    @Test func waitsForThreadsAndRunsAtexitBeforeExiting() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.waitsForThreadsAndRunsAtexitBeforeExitingBody() }
+    }
+
+    func waitsForThreadsAndRunsAtexitBeforeExitingBody() throws {
         try #require(Self.glueshim != nil, "glueshim executable not found next to the test bundle; skipped")
         let runFolder = temporaryFolder("run")
         defer { try? FileManager.default.removeItem(at: runFolder) }
@@ -144,7 +158,12 @@ import Testing
         #expect(alive.isEmpty, "processes of the worker survived the cancelled wait: \(alive)")
     }
 
-    @Test func badSpecFailsWithOneLineAndStatus2() throws {
+    @Test func badSpecFailsWithOneLineAndStatus2() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.badSpecFailsWithOneLineAndStatus2Body() }
+    }
+
+    func badSpecFailsWithOneLineAndStatus2Body() throws {
         let binary = try #require(Self.glueshim, "glueshim executable not found next to the test bundle; skipped")
         let folder = temporaryFolder("spec")
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -4,7 +4,12 @@ import Testing
 
 /// boto3 and the AWS CLI against a real `glueshim serve`.
 @Suite(.serialized) struct S3WireTests {
-    @Test func boto3Operations() throws {
+    @Test func boto3Operations() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.boto3OperationsBody() }
+    }
+
+    func boto3OperationsBody() throws {
         let python = try tool("python3")
         let state = temporaryFolder("wire-state")
         defer { try? FileManager.default.removeItem(at: state) }
@@ -15,7 +20,12 @@ import Testing
         #expect(result.stdout.contains("boto3 wire checks passed"))
     }
 
-    @Test func awsCLICopySyncAndS3API() throws {
+    @Test func awsCLICopySyncAndS3API() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.awsCLICopySyncAndS3APIBody() }
+    }
+
+    func awsCLICopySyncAndS3APIBody() throws {
         let aws = try tool("aws")
         let state = temporaryFolder("wire-state")
         let files = temporaryFolder("wire-files")
@@ -78,7 +88,12 @@ import Testing
     /// 100 writers upload objects, a quarter of them multipart, while `glueshim serve` is killed with
     /// SIGKILL; after a restart on the same state every acknowledged object is whole (sha256), none is
     /// lost, and nothing partial is visible.
-    @Test func killNineLeavesOnlyWholeObjects() throws {
+    @Test func killNineLeavesOnlyWholeObjects() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.killNineLeavesOnlyWholeObjectsBody() }
+    }
+
+    func killNineLeavesOnlyWholeObjectsBody() throws {
         let python = try tool("python3")
         let state = temporaryFolder("wire-kill")
         defer { try? FileManager.default.removeItem(at: state) }
@@ -129,7 +144,12 @@ import Testing
 /// S3 Object Ownership, ACLs in authorization and Block Public Access through boto3: two accounts,
 /// a cross-account writer, ACL grants, and public policies.
 @Suite struct S3OwnershipWireTests {
-    @Test func ownershipACLsAndBlockPublicAccess() throws {
+    @Test func ownershipACLsAndBlockPublicAccess() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.ownershipACLsAndBlockPublicAccessBody() }
+    }
+
+    func ownershipACLsAndBlockPublicAccessBody() throws {
         let python = try tool("python3")
         let state = temporaryFolder("wire-state")
         defer { try? FileManager.default.removeItem(at: state) }

@@ -96,7 +96,12 @@ let checkFixtures = fixtures.appendingPathComponent("check")
 
 /// The real binary, as a user types the commands.
 @Suite struct WorldCommandTests {
-    @Test func importThenCheckThenReimport() throws {
+    @Test func importThenCheckThenReimport() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.importThenCheckThenReimportBody() }
+    }
+
+    func importThenCheckThenReimportBody() throws {
         let folder = temporaryFolder("cli-import")
         let imported = try glueshim([
             "world", "import",
@@ -129,7 +134,12 @@ let checkFixtures = fixtures.appendingPathComponent("check")
         #expect(printed.stdout.contains("data-reader:"))
     }
 
-    @Test func checkExitsOneOnErrorsWithPositions() throws {
+    @Test func checkExitsOneOnErrorsWithPositions() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.checkExitsOneOnErrorsWithPositionsBody() }
+    }
+
+    func checkExitsOneOnErrorsWithPositionsBody() throws {
         let result = try glueshim(["world", "check", "Tests/WorldTests/Fixtures/check/broken-world.yaml"], cwd: repoRoot)
         #expect(result.status == 1)
         let lines = result.stdout.split(separator: "\n")
@@ -138,7 +148,12 @@ let checkFixtures = fixtures.appendingPathComponent("check")
         #expect(result.stderr.contains("7 errors, 3 warnings"))
     }
 
-    @Test func importOfABrokenExportWritesNothing() throws {
+    @Test func importOfABrokenExportWritesNothing() async throws {
+        // Waits on child processes: off Swift's cooperative threads, which in-process endpoints need.
+        try await offPool { try self.importOfABrokenExportWritesNothingBody() }
+    }
+
+    func importOfABrokenExportWritesNothingBody() throws {
         let folder = temporaryFolder("cli-bad")
         try "{\"RoleDetailList\": [{\"RoleName\": \"x\", \"Arn\": \"arn:aws:iam::333333333333:role/x\", \"AssumeRolePolicyDocument\": \"%ZZ\"}]}"
             .write(to: folder.appendingPathComponent("authz.json"), atomically: true, encoding: .utf8)
