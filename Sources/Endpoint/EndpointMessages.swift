@@ -46,6 +46,18 @@ struct EndpointRequest: Sendable {
 
 /// A response before it goes on the wire.
 struct EndpointResponse: Sendable {
+    /// A JSON 1.1 service's answer (Glue, CloudWatch Logs, KMS): the output object, or the
+    /// error in that protocol.
+    static func json11(_ output: Result<[String: Any], AWSServiceError>, requestId: String) -> EndpointResponse {
+        switch output {
+        case .success(let object):
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+            return EndpointResponse(status: 200, headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", requestId)], body: data)
+        case .failure(let error):
+            return error.response(.json, requestId: requestId)
+        }
+    }
+
     var status: Int
     var headers: [(String, String)]
     var body: Data

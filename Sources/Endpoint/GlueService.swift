@@ -58,13 +58,7 @@ struct GlueService: Sendable {
             output = await handleSession(call, endpoint: endpoint)
                 ?? .failure(AWSServiceError(code: ErrorCode.unknownOperationException, status: 400, message: "Unknown operation \(operation)"))
         }
-        switch output {
-        case .success(let object):
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return EndpointResponse(status: 200, headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request.requestId)], body: data)
-        case .failure(let error):
-            return error.response(.json, requestId: request.requestId)
-        }
+        return .json11(output, requestId: request.requestId)
     }
 
     static func error(_ code: String, _ message: String, status: Int = 400) -> AWSServiceError {

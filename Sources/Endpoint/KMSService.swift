@@ -69,13 +69,7 @@ struct KMSService: Sendable {
                           decision: "unsupported", reason: "glueshim does not serve kms:\(operation)", error: error, now: now)
             output = .failure(error)
         }
-        switch output {
-        case .success(let object):
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return EndpointResponse(status: 200, headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request.requestId)], body: data)
-        case .failure(let error):
-            return error.response(.json, requestId: request.requestId)
-        }
+        return .json11(output, requestId: request.requestId)
     }
 
     static func error(_ code: String, _ message: String, status: Int = 400) -> AWSServiceError {
@@ -94,34 +88,28 @@ struct KMSService: Sendable {
     }
 
     func resolve(_ text: String, account: String) -> Result<(key: KMSKey, alias: String?), AWSServiceError> {
-        if text.hasPrefix("arn:") {
-            let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 6, parts[2] == "kms", parts[4].count == 12 else {
-                return .failure(Self.error(ErrorCode.KMS.notFoundException, "Invalid arn \(text)"))
-            }
-            let resource = parts[5]
-            if resource.hasPrefix("alias/") {
-                guard let key = keyring.key(alias: resource, account: parts[4]) else {
-                    return .failure(Self.error(ErrorCode.KMS.notFoundException, "Alias '\(text)' is not found."))
-                }
-                return .success((key, text))
-            }
-            guard resource.hasPrefix("key/"), let key = keyring.key(id: String(resource.dropFirst(4))), key.account == parts[4] else {
-                return .failure(Self.error(ErrorCode.KMS.notFoundException, "Key '\(text)' does not exist"))
-            }
-            return .success((key, nil))
+        let parts = text.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
+        if text.hasPrefix("arn:"), parts.count != 6 || parts[2] != "kms" || parts[4].count != 12 {
+            return .failure(Self.error(ErrorCode.KMS.notFoundException, "Invalid arn \(text)"))
         }
-        if text.hasPrefix("alias/") {
-            guard let key = keyring.key(alias: text, account: account) else {
-                return .failure(Self.error(ErrorCode.KMS.notFoundException, "Alias 'arn:aws:kms:\(region):\(account):\(text)' is not found."))
-            }
-            return .success((key, "arn:aws:kms:\(region):\(account):\(text)"))
+        if !text.hasPrefix("arn:"), !text.hasPrefix("alias/"), UUID(uuidString: text) == nil {
+            return .failure(Self.error(ErrorCode.KMS.notFoundException, "Invalid keyId '\(text)'"))
         }
-        guard UUID(uuidString: text) != nil else { return .failure(Self.error(ErrorCode.KMS.notFoundException, "Invalid keyId '\(text)'")) }
-        guard let key = keyring.key(id: text.lowercased()), key.account == account else {
-            return .failure(Self.error(ErrorCode.KMS.notFoundException, "Key 'arn:aws:kms:\(region):\(account):key/\(text)' does not exist"))
+        // An alias names the key through the alias's ARN (kms:RequestAlias).
+        let aliasArn: String? = text.hasPrefix("alias/") ? "arn:aws:kms:\(region):\(account):\(text)"
+            : (text.hasPrefix("arn:") && parts[5].hasPrefix("alias/") ? text : nil)
+        if let key = keyring.resolve(text, account: account, region: region) { return .success((key, aliasArn)) }
+        if let aliasArn { return .failure(Self.error(ErrorCode.KMS.notFoundException, "Alias '\(aliasArn)' is not found.")) }
+        let keyArn = text.hasPrefix("arn:") ? text : "arn:aws:kms:\(region):\(account):key/\(text)"
+        return .failure(Self.error(ErrorCode.KMS.notFoundException, "Key '\(keyArn)' does not exist"))
+    }
+
+    /// The key a call names, once the caller is authorized for the call's action on it.
+    func authorizedKey(_ call: Call, context: [String: [String]] = [:]) -> Result<(key: KMSKey, alias: String?), AWSServiceError> {
+        resolve(call).flatMap { found in
+            if let denied = authorize(call, key: found.key, alias: found.alias, context: context) { return .failure(denied) }
+            return .success(found)
         }
-        return .success((key, nil))
     }
 
     /// Keys that are disabled or pending deletion cannot be used for cryptography.
@@ -233,12 +221,9 @@ struct KMSService: Sendable {
     }
 
     func describeKey(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            return .success(["KeyMetadata": metadata(found.key)])
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        return .success(["KeyMetadata": metadata(found.key)])
     }
 
     func listKeys(_ call: Call) -> Output {
@@ -365,76 +350,56 @@ struct KMSService: Sendable {
     }
 
     func getKeyPolicy(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            if let problem = policyName(call) { return .failure(problem) }
-            return .success(["Policy": found.key.policyText, "PolicyName": "default"])
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        if let problem = policyName(call) { return .failure(problem) }
+        return .success(["Policy": found.key.policyText, "PolicyName": "default"])
     }
 
     func putKeyPolicy(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            if let problem = policyName(call) { return .failure(problem) }
-            guard let policy = call.input["Policy"] as? String else { return .failure(Self.validation("1 validation error detected: Value null at 'policy' failed to satisfy constraint: Member must not be null")) }
-            if let problem = validatePolicy(policy, call: call, keyArn: found.key.arn, account: found.key.account) { return .failure(problem) }
-            keyring.update(found.key.id) { $0.policyText = policy }
-            return .success([:])
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        if let problem = policyName(call) { return .failure(problem) }
+        guard let policy = call.input["Policy"] as? String else { return .failure(Self.validation("1 validation error detected: Value null at 'policy' failed to satisfy constraint: Member must not be null")) }
+        if let problem = validatePolicy(policy, call: call, keyArn: found.key.arn, account: found.key.account) { return .failure(problem) }
+        keyring.update(found.key.id) { $0.policyText = policy }
+        return .success([:])
     }
 
     func listKeyPolicies(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            return .success(["PolicyNames": ["default"], "Truncated": false])
-        }
+        authorizedKey(call).map { _ in ["PolicyNames": ["default"], "Truncated": false] }
     }
 
     func setEnabled(_ call: Call, _ enabled: Bool) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            if found.key.deletionDate != nil { return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is pending deletion.")) }
-            keyring.update(found.key.id) { $0.enabled = enabled }
-            return .success([:])
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        if found.key.deletionDate != nil { return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is pending deletion.")) }
+        keyring.update(found.key.id) { $0.enabled = enabled }
+        return .success([:])
     }
 
     func scheduleKeyDeletion(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            let days = call.input["PendingWindowInDays"] as? Int ?? 30
-            guard (7...30).contains(days) else {
-                return .failure(Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30"))
-            }
-            if found.key.deletionDate != nil { return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is pending deletion.")) }
-            let date = call.now.addingTimeInterval(Double(days) * 86_400)
-            keyring.update(found.key.id) { $0.deletionDate = date }
-            return .success(["KeyId": found.key.arn, "DeletionDate": date.timeIntervalSince1970, "KeyState": "PendingDeletion", "PendingWindowInDays": days])
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        let days = call.input["PendingWindowInDays"] as? Int ?? 30
+        guard (7...30).contains(days) else {
+            return .failure(Self.validation("1 validation error detected: Value '\(days)' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30"))
         }
+        if found.key.deletionDate != nil { return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is pending deletion.")) }
+        let date = call.now.addingTimeInterval(Double(days) * 86_400)
+        keyring.update(found.key.id) { $0.deletionDate = date }
+        return .success(["KeyId": found.key.arn, "DeletionDate": date.timeIntervalSince1970, "KeyState": "PendingDeletion", "PendingWindowInDays": days])
     }
 
     func cancelKeyDeletion(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            guard found.key.deletionDate != nil else {
-                return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is not pending deletion."))
-            }
-            // As in AWS, a key whose deletion is cancelled is disabled.
-            keyring.update(found.key.id) { $0.deletionDate = nil; $0.enabled = false }
-            return .success(["KeyId": found.key.arn])
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        guard found.key.deletionDate != nil else {
+            return .failure(Self.error(ErrorCode.KMS.kmsInvalidStateException, "\(found.key.arn) is not pending deletion."))
         }
+        // As in AWS, a key whose deletion is cancelled is disabled.
+        keyring.update(found.key.id) { $0.deletionDate = nil; $0.enabled = false }
+        return .success(["KeyId": found.key.arn])
     }
 
     // MARK: Tags
@@ -473,13 +438,10 @@ struct KMSService: Sendable {
     }
 
     func listResourceTags(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            let tags = found.key.tags.sorted { $0.key < $1.key }.map { ["TagKey": $0.key, "TagValue": $0.value] }
-            return .success(["Tags": tags, "Truncated": false])
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        let tags = found.key.tags.sorted { $0.key < $1.key }.map { ["TagKey": $0.key, "TagValue": $0.value] }
+        return .success(["Tags": tags, "Truncated": false])
     }
 
     // MARK: Cryptography
@@ -651,16 +613,13 @@ struct KMSService: Sendable {
     }
 
     func listGrants(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            var grants = keyring.grants(keyId: found.key.id)
-            if let id = call.input["GrantId"] as? String { grants = grants.filter { $0.id == id } }
-            if let grantee = call.input["GranteePrincipal"] as? String { grants = grants.filter { $0.granteePrincipal == grantee } }
-            let page = paginate(grants.map(\.id), call)
-            return .success(page.output(["Grants": page.items.compactMap { id in grants.first { $0.id == id }.map { grantOutput($0, key: found.key) } }]))
-        }
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        var grants = keyring.grants(keyId: found.key.id)
+        if let id = call.input["GrantId"] as? String { grants = grants.filter { $0.id == id } }
+        if let grantee = call.input["GranteePrincipal"] as? String { grants = grants.filter { $0.granteePrincipal == grantee } }
+        let page = paginate(grants.map(\.id), call)
+        return .success(page.output(["Grants": page.items.compactMap { id in grants.first { $0.id == id }.map { grantOutput($0, key: found.key) } }]))
     }
 
     func retireGrant(_ call: Call) -> Output {
@@ -693,15 +652,12 @@ struct KMSService: Sendable {
     }
 
     func revokeGrant(_ call: Call) -> Output {
-        switch resolve(call) {
-        case .failure(let e): return .failure(e)
-        case .success(let found):
-            if let denied = authorize(call, key: found.key, alias: found.alias) { return .failure(denied) }
-            guard let id = call.input["GrantId"] as? String, keyring.removeGrant(id: id, keyId: found.key.id) else {
-                return .failure(Self.error(ErrorCode.KMS.notFoundException, "Grant ID \(call.input["GrantId"] as? String ?? "") not found"))
-            }
-            return .success([:])
+        let found: (key: KMSKey, alias: String?)
+        switch authorizedKey(call) { case .failure(let e): return .failure(e); case .success(let f): found = f }
+        guard let id = call.input["GrantId"] as? String, keyring.removeGrant(id: id, keyId: found.key.id) else {
+            return .failure(Self.error(ErrorCode.KMS.notFoundException, "Grant ID \(call.input["GrantId"] as? String ?? "") not found"))
         }
+        return .success([:])
     }
 }
 

@@ -24,13 +24,7 @@ struct LogsService: Sendable {
         default:
             result = .failure(AWSServiceError(code: ErrorCode.unknownOperationException, status: 400, message: "Unknown operation \(operation)"))
         }
-        switch result {
-        case .success(let object):
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-            return EndpointResponse(status: 200, headers: [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request.requestId)], body: data)
-        case .failure(let error):
-            return error.response(.json, requestId: request.requestId)
-        }
+        return .json11(result, requestId: request.requestId)
     }
 
     func groupArn(_ group: String, account: String) -> String { "arn:aws:logs:\(configuration.world.region):\(account):log-group:\(group)" }

@@ -86,14 +86,7 @@ extension S3Service {
 
     /// Saves (or, with nil, removes) one stored document of a bucket, keeping its other facts.
     func saveDocument(_ bucket: S3Bucket, _ document: BucketDocument, _ text: String?) -> AWSServiceError? {
-        var info = configuration.store.bucketInfo(bucket.name)
-            ?? BucketInfo(name: bucket.name, account: bucket.account, region: bucket.region, created: bucket.created,
-                          policyOverridden: false, policy: nil, tags: nil)
-        var documents = info.configurations ?? [:]
-        documents[document.rawValue] = text
-        info.configurations = documents.isEmpty ? nil : documents
-        do { try configuration.store.setBucketInfo(info) } catch { return Self.internalError(error) }
-        return nil
+        saveStoredConfiguration(bucket, document.rawValue, text)
     }
 
     func getBucketDocument(_ name: String, _ document: BucketDocument, caller: Caller, now: Date) -> Result<EndpointResponse, AWSServiceError> {

@@ -194,9 +194,10 @@ final class ServiceRouter: Sendable {
     /// covers Content-MD5, not the body), then S3 serves it as any other caller's.
     func acceptSigV2(_ head: EndpointRequest, _ v2: SigV2.Authorization, now: Date) -> HeadOutcome {
         func answer(_ error: AWSServiceError) -> HeadOutcome { .answered(error.response(.restXML, requestId: head.requestId)) }
-        guard let issued = configuration.credentials.lookup(accessKeyId: v2.accessKeyId) else {
-            return answer(AWSServiceError(code: ErrorCode.invalidAccessKeyId, status: 403, message: "The AWS Access Key Id you provided does not exist in our records.",
-                                          extraFields: [("AWSAccessKeyId", v2.accessKeyId)]))
+        let issued: IssuedCredential
+        switch identify(accessKeyId: v2.accessKeyId, service: s3.signingName) {
+        case .failure(let error): return answer(error)
+        case .success(let found): issued = found
         }
         do {
             try SigV2.verify(v2, method: head.method, path: head.rawPath, rawQuery: head.rawQuery, headers: head.headers,
@@ -332,9 +333,13 @@ final class ServiceRouter: Sendable {
 
     /// The credential whose access key signed the request.
     func identify(_ authorization: SigV4Authorization) -> Result<IssuedCredential, AWSServiceError> {
-        if let issued = configuration.credentials.lookup(accessKeyId: authorization.accessKeyId) { return .success(issued) }
-        return .failure(authorization.service == s3.signingName
-            ? AWSServiceError(code: ErrorCode.invalidAccessKeyId, status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", authorization.accessKeyId)])
+        identify(accessKeyId: authorization.accessKeyId, service: authorization.service)
+    }
+
+    func identify(accessKeyId: String, service: String) -> Result<IssuedCredential, AWSServiceError> {
+        if let issued = configuration.credentials.lookup(accessKeyId: accessKeyId) { return .success(issued) }
+        return .failure(service == s3.signingName
+            ? AWSServiceError(code: ErrorCode.invalidAccessKeyId, status: 403, message: "The AWS Access Key Id you provided does not exist in our records.", extraFields: [("AWSAccessKeyId", accessKeyId)])
             : AWSServiceError(code: ErrorCode.invalidClientTokenId, status: 403, message: "The security token included in the request is invalid."))
     }
 
