@@ -93,7 +93,7 @@ enum S3ConditionKeys {
     ]
 
     /// Every key the request itself carries, before its action is known.
-    static func read(_ request: EndpointRequest, now: Date) -> [String: [String]] {
+    static func read(_ request: EndpointRequest, query: [String: String]? = nil, now: Date) -> [String: [String]] {
         var keys: [String: [String]] = [:]
         for (header, key) in headerKeys {
             if let value = request.header(header) { keys[key] = [value.trimmingCharacters(in: .whitespaces)] }
@@ -104,7 +104,8 @@ enum S3ConditionKeys {
             if decoded.hasPrefix("/") { decoded.removeFirst() }
             keys["s3:x-amz-copy-source"] = [decoded]
         }
-        let query = request.queryItems
+        // The query as the caller already parsed it, if it did (parsing is a hot path's cost).
+        let query = query ?? request.queryItems
         // Listing parameters count when sent, even empty (`prefix=` is the console's root listing).
         for (parameter, key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
             if let value = query[parameter] { keys[key] = [value] }

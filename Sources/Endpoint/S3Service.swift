@@ -50,7 +50,8 @@ struct S3Service: Sendable {
         // A browser's CORS preflight is never signed: the bucket's CORS rules answer it.
         if request.method == "OPTIONS" { return preflight(request, address: address) }
         // Presigned requests carry their signature in the query: not part of the operation.
-        var query = request.queryItems.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
+        let allQuery = request.queryItems
+        var query = allQuery.filter { !$0.key.hasPrefix("X-Amz-") && !$0.key.hasPrefix("x-amz-") }
         if query["Signature"] != nil, query["AWSAccessKeyId"] != nil {
             // Signature Version 2's presigned parameters.
             for name in ["AWSAccessKeyId", "Signature", "Expires"] { query[name] = nil }
@@ -65,7 +66,7 @@ struct S3Service: Sendable {
         if case .route(let route) = resolution, let handler = route.handler {
             // The request's condition keys are read once; each authorization keeps its action's.
             var caller = caller
-            caller.requestKeys = S3ConditionKeys.read(request, now: now)
+            caller.requestKeys = S3ConditionKeys.read(request, query: allQuery, now: now)
             result = await dispatch(handler, address, request, caller: caller, now: now)
         } else {
             let error = AWSServiceError.s3NotImplemented
